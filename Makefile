@@ -1,0 +1,23 @@
+# Shortcuts for the dev harness; each target is also a plain script under tools/.
+.PHONY: run setup test lint pure odoo bench
+
+run:        ## set up what is missing and serve Odoo with demo data on 127.0.0.1:8069
+	bash tools/run.sh
+
+setup:      ## set up everything and create the demo database, without serving
+	bash tools/run.sh --setup-only
+
+test:       ## the whole suite: static, pure and (when Odoo 19 is present) Odoo tiers
+	bash tools/test.sh
+
+lint:       ## static tier only
+	bash tools/test.sh --tier static
+
+pure:       ## pure-Python tier only
+	bash tools/test.sh --tier pure
+
+odoo:       ## Odoo tier only
+	bash tools/test.sh --tier odoo
+
+bench:      ## benchmarks: SLA engine throughput and report queries, printed with ratios
+	bash tools/bench.sh
