@@ -49,8 +49,7 @@ class HelpdeskTicket(models.Model):
         'helpdesk.team', string="Team", tracking=True, index=True,
         default=_default_team_id, check_company=True)
     company_id = fields.Many2one(
-        'res.company', compute='_compute_company_id', store=True, readonly=False, index=True,
-        default=lambda self: self.env.company)
+        'res.company', compute='_compute_company_id', store=True, readonly=False, index=True)
     user_id = fields.Many2one(
         'res.users', string="Assigned to", tracking=True, index=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]")
@@ -97,8 +96,8 @@ class HelpdeskTicket(models.Model):
 
     @api.depends('team_id')
     def _compute_company_id(self):
-        for ticket in self.filtered('team_id'):
-            ticket.company_id = ticket.team_id.company_id
+        for ticket in self:
+            ticket.company_id = ticket.team_id.company_id or ticket.company_id or self.env.company
 
     @api.depends('partner_id')
     def _compute_partner_contact(self):

@@ -1,0 +1,56 @@
+from odoo.fields import Command
+from odoo.tests import TransactionCase, new_test_user
+
+
+class HelpdeskCommon(TransactionCase):
+    """A team on a Mon–Fri 09:00–17:00 UTC calendar, its five stages, agents and a customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False, mail_notrack=False))
+        cls.calendar = cls.env['resource.calendar'].create({
+            'name': "Test 9-17 UTC",
+            'tz': 'UTC',
+            'attendance_ids': [Command.clear()] + [Command.create({
+                'name': f"Day {day}", 'dayofweek': str(day), 'hour_from': 9.0, 'hour_to': 17.0,
+                'day_period': 'full_day',
+            }) for day in range(5)],
+        })
+        Stage = cls.env['helpdesk.stage']
+        cls.stage_new = Stage.create({'name': "New", 'sequence': 1})
+        cls.stage_progress = Stage.create({'name': "In Progress", 'sequence': 2})
+        cls.stage_waiting = Stage.create({'name': "Waiting on Customer", 'sequence': 3})
+        cls.stage_solved = Stage.create({'name': "Solved", 'sequence': 10, 'fold': True})
+        cls.stage_cancelled = Stage.create({'name': "Cancelled", 'sequence': 11, 'fold': True})
+        cls.stages = cls.stage_new | cls.stage_progress | cls.stage_waiting | cls.stage_solved | cls.stage_cancelled
+
+        cls.manager = new_test_user(
+            cls.env, login='hd_manager', name="Helpdesk Manager", email='manager@example.com',
+            groups='helpdesk_sla.group_helpdesk_manager')
+        cls.agent = new_test_user(
+            cls.env, login='hd_agent', name="Agent Alice", email='alice@example.com',
+            groups='helpdesk_sla.group_helpdesk_user')
+        cls.agent_2 = new_test_user(
+            cls.env, login='hd_agent2', name="Agent Bob", email='bob@example.com',
+            groups='helpdesk_sla.group_helpdesk_user')
+        cls.outsider = new_test_user(
+            cls.env, login='hd_outsider', name="Agent Out", email='out@example.com',
+            groups='helpdesk_sla.group_helpdesk_user')
+        cls.customer = cls.env['res.partner'].create({
+            'name': "Customer Carla", 'email': 'carla@customer.example.com', 'phone': '+32 2 555 01 01'})
+        cls.team = cls.env['helpdesk.team'].create({
+            'name': "Support",
+            'leader_id': cls.manager.id,
+            'member_ids': [Command.set((cls.agent | cls.agent_2).ids)],
+            'stage_ids': [Command.set(cls.stages.ids)],
+            'resource_calendar_id': cls.calendar.id,
+            'privacy_visibility': 'internal',
+        })
+
+    @classmethod
+    def _create_ticket(cls, **values):
+        values.setdefault('name', "Printer on fire")
+        values.setdefault('team_id', cls.team.id)
+        values.setdefault('partner_id', cls.customer.id)
+        return cls.env['helpdesk.ticket'].create(values)
