@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from odoo.exceptions import UserError
 from odoo.tests import Form, freeze_time, tagged
 
 from .common import HelpdeskCommon
@@ -126,7 +127,7 @@ class TestTicket(HelpdeskCommon):
         ticket = self._create_ticket()
         wizard = self.env['helpdesk.ticket.merge'].create({
             'ticket_ids': [(6, 0, ticket.ids)], 'target_ticket_id': ticket.id})
-        with self.assertRaises(Exception):
+        with self.assertRaises(UserError):
             wizard.action_merge()
         self.assertTrue(ticket.active)
 
