@@ -1,5 +1,8 @@
+from contextlib import contextmanager
+from unittest.mock import patch
+
 from odoo.fields import Command
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 
 class HelpdeskCommon(TransactionCase):
@@ -47,6 +50,12 @@ class HelpdeskCommon(TransactionCase):
             'resource_calendar_id': cls.calendar.id,
             'privacy_visibility': 'internal',
         })
+
+    @contextmanager
+    def travel(self, when):
+        """Freeze both Python's clock and the cursor's (``create_date``) at ``when``."""
+        with freeze_time(when), patch.object(self.env.cr, 'now', lambda: when):
+            yield
 
     @classmethod
     def _create_ticket(cls, **values):

@@ -1,0 +1,156 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Domain
+from odoo.tools.safe_eval import safe_eval
+
+from .helpdesk_ticket import TICKET_PRIORITIES
+
+
+class HelpdeskSla(models.Model):
+    """An SLA policy: tickets it matches must reach its target within ``time`` hours,
+    counted on the team's working hours (or 24/7), the clock paused in excluded stages."""
+
+    _name = 'helpdesk.sla'
+    _description = "Helpdesk SLA Policy"
+    _inherit = ['mail.thread']
+    _order = 'team_id, sequence, id'
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    description = fields.Html(translate=True)
+    active = fields.Boolean(default=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    team_id = fields.Many2one('helpdesk.team', required=True, index=True, tracking=True, ondelete='cascade')
+    company_id = fields.Many2one(related='team_id.company_id', store=True, index=True)
+    target_type = fields.Selection([
+        ('first_response', "First Response"),
+        ('resolution', "Resolution"),
+        ('next_response', "Next Response"),
+    ], string="Target", required=True, default='resolution', tracking=True,
+        help="First response: reached by the first public reply of an agent or by reaching the stage.\n"
+             "Resolution: reached when the ticket reaches the stage.\n"
+             "Next response: every customer message after an agent reply opens a new window, "
+             "reached by the next agent reply.")
+    stage_id = fields.Many2one(
+        'helpdesk.stage', string="Target Stage", tracking=True,
+        domain="[('team_ids', 'in', team_id)]",
+        help="The SLA is reached when the ticket reaches this stage or any later one.")
+    time = fields.Float(
+        string="Time to Reach", required=True, tracking=True,
+        help="Working hours (or hours, on 24/7) allowed to reach the target.")
+    time_basis = fields.Selection([
+        ('calendar', "Team working hours"),
+        ('always', "24/7"),
+    ], string="Counted On", required=True, default='calendar', tracking=True,
+        help="Team working hours: the clock runs during the team calendar's attendances, "
+             "minus its leaves and public holidays, in the calendar's time zone.")
+    resource_calendar_id = fields.Many2one(related='team_id.resource_calendar_id', string="Working Hours")
+    exclude_stage_ids = fields.Many2many(
+        'helpdesk.stage', 'helpdesk_sla_excluded_stage_rel', 'sla_id', 'stage_id',
+        string="Paused In", domain="[('team_ids', 'in', team_id)]",
+        help="The clock stops while the ticket sits in these stages (e.g. Waiting on Customer).")
+    warning_pct = fields.Float(
+        string="Warning At (%)", default=80.0,
+        help="The SLA is at risk once this share of its time is consumed.")
+    # matching criteria (empty = any)
+    priority = fields.Selection(TICKET_PRIORITIES, help="Only tickets of this priority; empty: any priority.")
+    ticket_type_ids = fields.Many2many('helpdesk.ticket.type', string="Ticket Types")
+    tag_ids = fields.Many2many('helpdesk.tag', string="Tags", help="Tickets with at least one of these tags.")
+    partner_ids = fields.Many2many('res.partner', string="Customers")
+    partner_category_ids = fields.Many2many(
+        'res.partner.category', string="Customer Tiers",
+        help="Customers (or their company) with one of these tags, e.g. VIP or Premium.")
+    domain = fields.Char(string="Other Conditions", help="An extra filter on the tickets.")
+    status_ids = fields.One2many('helpdesk.sla.status', 'sla_id', string="SLA Lines")
+
+    _time_positive = models.Constraint('CHECK(time > 0)', "The time to reach an SLA target must be positive.")
+    _warning_pct_range = models.Constraint(
+        'CHECK(warning_pct > 0 AND warning_pct <= 100)', "The warning threshold is a percentage from 1 to 100.")
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS
+    # ------------------------------------------------------------
+
+    @api.constrains('stage_id', 'target_type')
+    def _check_stage_id(self):
+        for sla in self:
+            if sla.target_type == 'resolution' and not sla.stage_id:
+                raise ValidationError(self.env._("The resolution SLA “%s” needs a target stage.", sla.name))
+
+    @api.constrains('time_basis', 'team_id')
+    def _check_working_time(self):
+        for sla in self.filtered(lambda s: s.time_basis == 'calendar'):
+            calendar = sla.team_id.resource_calendar_id
+            if not calendar:
+                raise ValidationError(self.env._(
+                    "The SLA “%(sla)s” counts working hours, but the team “%(team)s” has no working hours. "
+                    "Set them on the team or count the SLA 24/7.", sla=sla.name, team=sla.team_id.name))
+            calendar._helpdesk_check_working_time()
+
+    @api.constrains('domain')
+    def _check_domain(self):
+        for sla in self.filtered('domain'):
+            try:
+                self.env['helpdesk.ticket'].search_count(sla._get_extra_domain(), limit=1)
+            except Exception as error:  # any parse or field error means a bad domain
+                raise ValidationError(self.env._(
+                    "The conditions of the SLA “%(sla)s” are not a valid filter: %(error)s",
+                    sla=sla.name, error=error)) from error
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    @property
+    def target_seconds(self):
+        return self.time * 3600.0
+
+    def _get_extra_domain(self):
+        self.ensure_one()
+        return Domain(safe_eval(self.domain, {'uid': self.env.uid})) if self.domain else Domain.TRUE
+
+    def _match_tickets(self, tickets):
+        """Map each policy of ``self`` to the subset of ``tickets`` it matches (one pass per policy)."""
+        result = {}
+        for sla in self:
+            matched = tickets.filtered(lambda t, sla=sla: t.team_id == sla.team_id and sla._matches_fields(t))
+            if sla.domain and matched:
+                matched = matched.filtered_domain(sla._get_extra_domain())
+            result[sla] = matched
+        return result
+
+    def _matches_fields(self, ticket):
+        self.ensure_one()
+        if self.priority and ticket.priority != self.priority:
+            return False
+        if self.ticket_type_ids and ticket.ticket_type_id not in self.ticket_type_ids:
+            return False
+        if self.tag_ids and not (ticket.tag_ids & self.tag_ids):
+            return False
+        partner = ticket.partner_id
+        if self.partner_ids and not (partner | partner.commercial_partner_id) & self.partner_ids:
+            return False
+        return not self.partner_category_ids or bool(
+            (partner.category_id | partner.commercial_partner_id.category_id) & self.partner_category_ids)
+
+    def _is_reached_in_stage(self, stage):
+        """A ticket in ``stage`` has reached this policy's target: the target stage or a
+        later one, or any closing stage (closing a ticket ends its clocks)."""
+        self.ensure_one()
+        return stage.fold or bool(self.stage_id) and stage.sequence >= self.stage_id.sequence
+
+    def _get_schedule_calendar(self):
+        """The calendar the clock runs on, or an empty recordset for 24/7."""
+        self.ensure_one()
+        if self.time_basis == 'always':
+            return self.env['resource.calendar']
+        return self.team_id.resource_calendar_id
+
+    def action_view_status(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_window',
+            'name': self.env._("SLA Lines of %s", self.name),
+            'res_model': 'helpdesk.sla.status',
+            'view_mode': 'list,form',
+            'domain': [('sla_id', '=', self.id)],
+        }

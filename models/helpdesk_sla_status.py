@@ -1,0 +1,310 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..worktime import AlwaysOn, consumed
+
+ALWAYS_ON = AlwaysOn()
+
+
+class SlaClock:
+    """The working-time schedules a batch of SLA lines runs on.
+
+    Each calendar is expanded once (``resource.calendar._work_intervals_batch``)
+    over a window that starts at the batch's earliest clock start and doubles
+    on demand, so a whole batch costs one expansion per calendar, not one per line.
+    """
+
+    INITIAL_WINDOW = timedelta(days=60)
+    MAX_WINDOW = timedelta(days=366 * 5)
+
+    def __init__(self, env, start):
+        self.env = env
+        self.start = start - timedelta(days=1)
+        self._windows = {}  # calendar id -> (window end, WorkSchedule)
+
+    def schedule(self, calendar, until):
+        """Schedule of ``calendar`` (24/7 when empty) covering [start, until]."""
+        if not calendar:
+            return ALWAYS_ON
+        end, schedule = self._windows.get(calendar.id, (None, None))
+        if end is None or until > end:
+            end = max(until, self.start + self.INITIAL_WINDOW, end or until)
+            schedule = calendar._helpdesk_schedule(self.start, end)
+            self._windows[calendar.id] = (end, schedule)
+        return schedule
+
+    def solve(self, calendar, question, until=None):
+        """Answer ``question(schedule)`` -> datetime, widening the window until it is answered."""
+        until = until or self.start + self.INITIAL_WINDOW
+        while True:
+            answer = question(self.schedule(calendar, until))
+            if answer is not None:
+                return answer
+            span = until - self.start
+            if span > self.MAX_WINDOW:
+                raise UserError(self.env._(
+                    "The working hours “%s” have no working time in the next five years: "
+                    "no SLA deadline can be computed on them.", calendar.name))
+            until = self.start + span * 2
+
+    def elapsed(self, calendar, start, end):
+        if end <= start:
+            return 0.0
+        return self.schedule(calendar, end).elapsed(start, end)
+
+
+class HelpdeskSlaStatus(models.Model):
+    """One SLA policy applied to one ticket: its clock, deadline and outcome.
+
+    Clock fields are plain stored values, written by the business methods below
+    on each event (creation, stage change, reply), so a batch of tickets costs a
+    handful of queries. ``status`` is stored for grouping; the time-driven moves
+    (ongoing -> warning -> failed) are also applied by a cron, while searches such
+    as ``sla_fail`` compare dates with the current time in SQL and are always exact.
+    """
+
+    _name = 'helpdesk.sla.status'
+    _description = "Ticket SLA Status"
+    _order = 'deadline, id'
+    _rec_name = 'sla_id'
+
+    ticket_id = fields.Many2one('helpdesk.ticket', required=True, index=True, ondelete='cascade')
+    sla_id = fields.Many2one('helpdesk.sla', string="SLA Policy", required=True, index=True, ondelete='cascade')
+    target_type = fields.Selection(
+        selection=lambda self: self.env['helpdesk.sla']._fields['target_type'].selection,
+        required=True, readonly=True, help="The policy's target kind, copied when the clock starts.")
+    sla_stage_id = fields.Many2one(related='sla_id.stage_id', string="Target Stage")
+    # the ticket's team and priority, stored for the SLA reports (grouped without joining tickets)
+    team_id = fields.Many2one(related='ticket_id.team_id', store=True)
+    priority = fields.Selection(related='ticket_id.priority', store=True)
+    company_id = fields.Many2one('res.company', readonly=True, index=True, help="The ticket's company.")
+    start_date = fields.Datetime(string="Clock Started", required=True)
+    deadline = fields.Datetime(readonly=True)
+    warning_date = fields.Datetime(string="At Risk From", readonly=True)
+    reached_datetime = fields.Datetime(string="Reached On", readonly=True)
+    paused_seconds = fields.Float(
+        string="Working Seconds Paused", readonly=True,
+        help="Working time spent in excluded stages, in finished pauses.")
+    pause_start = fields.Datetime(string="Paused Since", readonly=True)
+    is_paused = fields.Boolean(compute='_compute_is_paused', search='_search_is_paused')
+    is_overdue = fields.Boolean(
+        string="Overdue", compute='_compute_is_overdue', search='_search_is_overdue',
+        help="Not reached and past its deadline now (a paused clock: before its pause).")
+    status = fields.Selection([
+        ('ongoing', "Ongoing"),
+        ('warning', "At Risk"),
+        ('failed', "Failed"),
+        ('reached', "Reached"),
+    ], required=True, default='ongoing', readonly=True, index=True)
+    exceeded_hours = fields.Float(
+        string="Hours Late", readonly=True,
+        help="Working hours between the deadline and the moment the target was reached late.")
+    reached_hours = fields.Float(
+        string="Time to Target (h)", readonly=True,
+        help="Hours counted on the clock (pauses excluded) from its start to the moment the target was reached.")
+    consumed_hours = fields.Float(compute='_compute_clock_hours', string="Time Used (h)")
+    remaining_hours = fields.Float(compute='_compute_clock_hours', string="Time Left (h)")
+    color = fields.Integer(compute='_compute_color')
+    escalation_due_date = fields.Datetime(
+        string="Next Escalation", compute='_compute_escalation_due_date', store=True, readonly=True,
+        help="When the next escalation rule in scope of this line fires; empty when paused, reached or "
+             "when no rule is left.")
+    escalation_log_ids = fields.One2many('helpdesk.escalation.log', 'sla_status_id', string="Escalations")
+
+    _one_open_line = models.UniqueIndex(
+        '(ticket_id, sla_id) WHERE reached_datetime IS NULL',
+        "A ticket has at most one running clock per SLA policy.")
+    _one_line_per_target = models.UniqueIndex(
+        "(ticket_id, sla_id) WHERE target_type != 'next_response'",
+        "A ticket has one line per first-response or resolution SLA policy.")
+    _open_deadline_idx = models.Index('(deadline) WHERE reached_datetime IS NULL')
+    _warning_idx = models.Index("(warning_date) WHERE status = 'ongoing'")
+    # reports: targets reached in a period; running clocks at risk (deadline ahead, warning passed)
+    _reached_idx = models.Index('(reached_datetime) WHERE reached_datetime IS NOT NULL')
+    _at_risk_idx = models.Index('(deadline, warning_date) WHERE reached_datetime IS NULL AND pause_start IS NULL')
+    _escalation_due_idx = models.Index('(escalation_due_date) WHERE escalation_due_date IS NOT NULL')
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends('pause_start')
+    def _compute_is_paused(self):
+        for line in self:
+            line.is_paused = bool(line.pause_start) and not line.reached_datetime
+
+    def _search_is_paused(self, operator, value):
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        paused = Domain('pause_start', '!=', False) & Domain('reached_datetime', '=', False)
+        return paused if (operator == 'in') == (True in value) else ~paused
+
+    @api.depends('reached_datetime', 'deadline', 'pause_start')
+    def _compute_is_overdue(self):
+        now = fields.Datetime.now()
+        for line in self:
+            line.is_overdue = bool(not line.reached_datetime and line.deadline
+                                   and line.deadline < (line.pause_start or now))
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        self.flush_model(['reached_datetime', 'deadline', 'pause_start'])
+        overdue = Domain('id', 'in', SQL(
+            """SELECT id FROM helpdesk_sla_status
+                WHERE reached_datetime IS NULL AND deadline < %(now)s
+                  AND (pause_start IS NULL OR deadline < pause_start)""",
+            now=fields.Datetime.now()))
+        return overdue if (operator == 'in') == (True in value) else ~overdue
+
+    @api.depends('start_date', 'paused_seconds', 'pause_start', 'reached_datetime')
+    def _compute_clock_hours(self):
+        now = fields.Datetime.now()
+        if not self:
+            return
+        clock = SlaClock(self.env, min(self.mapped('start_date'), default=now))
+        for line in self:
+            if not line.start_date:
+                line.consumed_hours = line.remaining_hours = 0.0
+                continue
+            calendar = line.sla_id._get_schedule_calendar()
+            until = line.reached_datetime or now
+            paused = line.paused_seconds + (
+                clock.elapsed(calendar, line.pause_start, until) if line.pause_start else 0.0)
+            used = consumed(clock.schedule(calendar, until), line.start_date, until, paused)
+            line.consumed_hours = used / 3600.0
+            line.remaining_hours = line.sla_id.time - line.consumed_hours
+
+    @api.depends('start_date', 'paused_seconds', 'pause_start', 'reached_datetime', 'escalation_log_ids',
+                 'ticket_id.active', 'ticket_id.team_id', 'ticket_id.priority', 'ticket_id.company_id')
+    def _compute_escalation_due_date(self):
+        """Earliest trigger among the escalation rules in scope not applied yet (recomputed in
+        batch whenever the clock, the ticket's scope or the applied escalations change; rule
+        changes recompute the lines they may concern)."""
+        plan = self.env['helpdesk.escalation.rule']._plan_escalations(self)
+        for line in self:
+            pending = plan.get(line)
+            line.escalation_due_date = min(due for due, _rule in pending) if pending else False
+
+    @api.depends('status', 'pause_start')
+    def _compute_color(self):
+        colors = {'ongoing': 0, 'warning': 2, 'failed': 1, 'reached': 10}
+        for line in self:
+            line.color = 4 if line.is_paused and line.status != 'failed' else colors[line.status]
+
+    # ------------------------------------------------------------
+    # CLOCK
+    # ------------------------------------------------------------
+
+    CLOCK_COLUMNS = ('ticket_id', 'sla_id', 'target_type', 'company_id', 'start_date', 'deadline',
+                     'warning_date', 'status', 'pause_start', 'paused_seconds')
+
+    @api.model
+    def _create_clocks(self, vals_list):
+        """Insert new clocks in one statement and let the tickets recompute their SLA summary.
+
+        Bulk intake creates two or more clocks per ticket; the generic ORM ``create`` cost
+        more than all the clock arithmetic, so the rows (whose values are all computed by
+        the caller, keys ``CLOCK_COLUMNS``) are inserted directly."""
+        if not vals_list:
+            return self.browse()
+        self.flush_model()  # the unique indexes on open clocks check the database
+        uid, now = self.env.uid, fields.Datetime.now()
+        rows = SQL(', ').join(
+            SQL('(%s)', SQL(', ').join(
+                [vals.get(column) or None if column != 'paused_seconds' else vals.get(column, 0.0)
+                 for column in self.CLOCK_COLUMNS] + [uid, now, uid, now]))
+            for vals in vals_list)
+        columns = SQL(', ').join(SQL.identifier(column) for column in
+                                 (*self.CLOCK_COLUMNS, 'create_uid', 'create_date', 'write_uid', 'write_date'))
+        ids = [row[0] for row in self.env.execute_query(
+            SQL('INSERT INTO helpdesk_sla_status (%s) VALUES %s RETURNING id', columns, rows))]
+        tickets = self.env['helpdesk.ticket'].browse({vals['ticket_id'] for vals in vals_list})
+        tickets.invalidate_recordset(['sla_status_ids'])
+        tickets.modified(['sla_status_ids'])
+        lines = self.browse(ids)
+        self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
+        for fname in ('team_id', 'priority'):  # stored related fields the INSERT leaves to the ORM
+            self.env.add_to_compute(self._fields[fname], lines)
+        return lines
+
+    @api.model
+    def _clock_values(self, clock, sla, start, paused, pause_start, now):
+        """Deadline, warning date and status of a running (unreached) clock."""
+        calendar = sla._get_schedule_calendar()
+        target = sla.target_seconds
+        deadline = clock.solve(calendar, lambda s: s.add(start, target + paused))
+        warning = clock.solve(calendar, lambda s: s.add(start, target * sla.warning_pct / 100.0 + paused))
+        moment = pause_start or now
+        if deadline < moment:
+            status = 'failed'
+        elif warning <= moment:
+            status = 'warning'
+        else:
+            status = 'ongoing'
+        return {'deadline': deadline, 'warning_date': warning, 'status': status}
+
+    def _is_target_stage_reached(self):
+        """The ticket sits in the policy's target stage or a later one, or is closed."""
+        self.ensure_one()
+        return self.sla_id._is_reached_in_stage(self.ticket_id.stage_id)
+
+    def _reach(self, when):
+        """Mark running clocks reached at ``when``; late ones record their working hours late."""
+        lines = self.filtered(lambda line: not line.reached_datetime)
+        if not lines:
+            return
+        lines._resume(when)
+        clock = SlaClock(self.env, min(lines.mapped('start_date')))
+        for line in lines:
+            calendar = line.sla_id._get_schedule_calendar()
+            used = consumed(clock.schedule(calendar, when), line.start_date, when, line.paused_seconds)
+            late = max(0.0, used - line.sla_id.target_seconds) / 3600.0
+            line.write({
+                'reached_datetime': when,
+                'status': 'reached',
+                'exceeded_hours': late if when > line.deadline else 0.0,
+                'reached_hours': used / 3600.0,
+            })
+
+    def _pause(self, when):
+        self.filtered(lambda line: not line.reached_datetime and not line.pause_start).write({'pause_start': when})
+
+    def _resume(self, when):
+        """Restart paused clocks: the working time spent paused pushes the deadline back."""
+        lines = self.filtered(lambda line: not line.reached_datetime and line.pause_start)
+        if not lines:
+            return
+        clock = SlaClock(self.env, min(lines.mapped('start_date') + lines.mapped('pause_start')))
+        for line in lines:
+            calendar = line.sla_id._get_schedule_calendar()
+            paused = line.paused_seconds + clock.elapsed(calendar, line.pause_start, when)
+            values = self._clock_values(clock, line.sla_id, line.start_date, paused, False, when)
+            line.write(dict(values, paused_seconds=paused, pause_start=False))
+
+    @api.model
+    def _cron_refresh_status(self):
+        """Apply the moves that only time makes: ongoing -> at risk -> failed (two indexed queries)."""
+        now = fields.Datetime.now()
+        running = Domain('reached_datetime', '=', False) & Domain('pause_start', '=', False)
+        self.search(running & Domain('status', 'in', ['ongoing', 'warning']) & Domain('deadline', '<', now)
+                    ).write({'status': 'failed'})
+        self.search(running & Domain('status', '=', 'ongoing') & Domain('warning_date', '<=', now)
+                    ).write({'status': 'warning'})
+
+    @api.model
+    def _failed_ticket_ids_sql(self):
+        """Tickets with a clock past its deadline and not reached, now (indexed on open deadlines).
+
+        A clock paused before its deadline is not failing while it is paused."""
+        self.flush_model(['ticket_id', 'reached_datetime', 'deadline', 'pause_start'])
+        now = fields.Datetime.now()
+        return SQL(
+            """SELECT ticket_id FROM helpdesk_sla_status
+                WHERE reached_datetime IS NULL AND deadline < %(now)s
+                  AND (pause_start IS NULL OR deadline < pause_start)""",
+            now=now)
