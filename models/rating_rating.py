@@ -1,0 +1,32 @@
+from odoo import api, fields, models
+
+from odoo.addons.rating.models import rating_data
+
+
+class RatingRating(models.Model):
+    """Helpdesk figures on ratings: the team a ticket rating counts for, and a
+    satisfaction measure whose average is the "% satisfied" of any group."""
+
+    _inherit = 'rating.rating'
+
+    helpdesk_team_id = fields.Many2one(
+        'helpdesk.team', string="Helpdesk Team", compute='_compute_helpdesk_team_id', store=True,
+        index='btree_not_null', ondelete='set null')
+    satisfaction = fields.Float(
+        string="% Satisfied", compute='_compute_satisfaction', store=True, aggregator='avg',
+        help="100 for a satisfied customer (4 or 5 out of 5), 0 otherwise: its average over "
+             "ratings is the share of satisfied customers.")
+
+    @api.depends('parent_res_model', 'parent_res_id')
+    def _compute_helpdesk_team_id(self):
+        team_ratings = self.filtered(lambda rating: rating.parent_res_model == 'helpdesk.team')
+        teams = self.env['helpdesk.team'].browse(list(set(team_ratings.mapped('parent_res_id')))).exists()
+        (self - team_ratings).helpdesk_team_id = False
+        for rating in team_ratings:
+            team = teams.browse(rating.parent_res_id)
+            rating.helpdesk_team_id = team if team in teams else False
+
+    @api.depends('rating')
+    def _compute_satisfaction(self):
+        for rating in self:
+            rating.satisfaction = 100.0 if rating.rating >= rating_data.RATING_LIMIT_SATISFIED else 0.0
