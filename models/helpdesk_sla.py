@@ -1,9 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Domain
-from odoo.tools.safe_eval import safe_eval
-
-from .helpdesk_ticket import TICKET_PRIORITIES
 
 
 class HelpdeskSla(models.Model):
@@ -12,7 +8,7 @@ class HelpdeskSla(models.Model):
 
     _name = 'helpdesk.sla'
     _description = "Helpdesk SLA Policy"
-    _inherit = ['mail.thread']
+    _inherit = ['mail.thread', 'helpdesk.ticket.criteria']
     _order = 'team_id, sequence, id'
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -51,15 +47,8 @@ class HelpdeskSla(models.Model):
     warning_pct = fields.Float(
         string="Warning At (%)", default=80.0,
         help="The SLA is at risk once this share of its time is consumed.")
-    # matching criteria (empty = any)
-    priority = fields.Selection(TICKET_PRIORITIES, help="Only tickets of this priority; empty: any priority.")
-    ticket_type_ids = fields.Many2many('helpdesk.ticket.type', string="Ticket Types")
-    tag_ids = fields.Many2many('helpdesk.tag', string="Tags", help="Tickets with at least one of these tags.")
+    # matching criteria (empty = any): priority, types, tags, tiers and domain come from the criteria mixin
     partner_ids = fields.Many2many('res.partner', string="Customers")
-    partner_category_ids = fields.Many2many(
-        'res.partner.category', string="Customer Tiers",
-        help="Customers (or their company) with one of these tags, e.g. VIP or Premium.")
-    domain = fields.Char(string="Other Conditions", help="An extra filter on the tickets.")
     status_ids = fields.One2many('helpdesk.sla.status', 'sla_id', string="SLA Lines")
 
     _time_positive = models.Constraint('CHECK(time > 0)', "The time to reach an SLA target must be positive.")
@@ -86,16 +75,6 @@ class HelpdeskSla(models.Model):
                     "Set them on the team or count the SLA 24/7.", sla=sla.name, team=sla.team_id.name))
             calendar._helpdesk_check_working_time()
 
-    @api.constrains('domain')
-    def _check_domain(self):
-        for sla in self.filtered('domain'):
-            try:
-                self.env['helpdesk.ticket'].search_count(sla._get_extra_domain(), limit=1)
-            except Exception as error:  # any parse or field error means a bad domain
-                raise ValidationError(self.env._(
-                    "The conditions of the SLA “%(sla)s” are not a valid filter: %(error)s",
-                    sla=sla.name, error=error)) from error
-
     # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
@@ -104,33 +83,18 @@ class HelpdeskSla(models.Model):
     def target_seconds(self):
         return self.time * 3600.0
 
-    def _get_extra_domain(self):
-        self.ensure_one()
-        return Domain(safe_eval(self.domain, {'uid': self.env.uid})) if self.domain else Domain.TRUE
-
     def _match_tickets(self, tickets):
         """Map each policy of ``self`` to the subset of ``tickets`` it matches (one pass per policy)."""
         result = {}
         for sla in self:
-            matched = tickets.filtered(lambda t, sla=sla: t.team_id == sla.team_id and sla._matches_fields(t))
-            if sla.domain and matched:
-                matched = matched.filtered_domain(sla._get_extra_domain())
-            result[sla] = matched
+            result[sla] = sla._filter_matching(tickets.filtered(lambda t, sla=sla: t.team_id == sla.team_id))
         return result
 
     def _matches_fields(self, ticket):
-        self.ensure_one()
-        if self.priority and ticket.priority != self.priority:
-            return False
-        if self.ticket_type_ids and ticket.ticket_type_id not in self.ticket_type_ids:
-            return False
-        if self.tag_ids and not (ticket.tag_ids & self.tag_ids):
-            return False
         partner = ticket.partner_id
         if self.partner_ids and not (partner | partner.commercial_partner_id) & self.partner_ids:
             return False
-        return not self.partner_category_ids or bool(
-            (partner.category_id | partner.commercial_partner_id.category_id) & self.partner_category_ids)
+        return super()._matches_fields(ticket)
 
     def _is_reached_in_stage(self, stage):
         """A ticket in ``stage`` has reached this policy's target: the target stage or a
