@@ -1,1 +1,3 @@
-
+from . import helpdesk_sla_report_analysis
+from . import helpdesk_ticket_report_analysis
+from . import helpdesk_sla_compliance_report

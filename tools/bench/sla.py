@@ -52,6 +52,7 @@ def failed_count(env, report, team, stages, tickets=100_000):
         RETURNING id""", {'team': team.id, 'stage': stages['progress'].id, 'company': team.company_id.id,
                           'count': tickets})
     ids = [row[0] for row in cr.fetchall()]
+    cr.execute("ANALYZE helpdesk_ticket")  # fresh statistics, or the foreign-key checks below scan per row
     cr.execute("""
         INSERT INTO helpdesk_sla_status (ticket_id, sla_id, target_type, company_id, start_date, deadline,
                                          warning_date, status, paused_seconds, create_date, write_date)
