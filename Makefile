@@ -1,5 +1,5 @@
 # Shortcuts for the dev harness; each target is also a plain script under tools/.
-.PHONY: run setup test lint pure odoo bench
+.PHONY: run setup test lint pure odoo bench screenshots pot
 
 run:        ## set up what is missing and serve Odoo with demo data on 127.0.0.1:8069
 	bash tools/run.sh
@@ -21,3 +21,9 @@ odoo:       ## Odoo tier only
 
 bench:      ## benchmarks: SLA engine throughput and report queries, printed with ratios
 	bash tools/bench.sh
+
+screenshots: ## screenshots of the README and the app page, from a fresh demo database in headless Chromium
+	bash tools/screenshots.sh
+
+pot:        ## regenerate i18n/helpdesk_sla.pot with Odoo's own export
+	bash tools/pot.sh

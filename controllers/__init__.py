@@ -1,1 +1,2 @@
-
+from . import helpdesk_form
+from . import portal

@@ -200,8 +200,8 @@ class HelpdeskSlaStatus(models.Model):
     # CLOCK
     # ------------------------------------------------------------
 
-    CLOCK_COLUMNS = ('ticket_id', 'sla_id', 'target_type', 'company_id', 'start_date', 'deadline',
-                     'warning_date', 'status', 'pause_start', 'paused_seconds')
+    CLOCK_COLUMNS = ('ticket_id', 'sla_id', 'target_type', 'company_id', 'team_id', 'priority', 'start_date',
+                     'deadline', 'warning_date', 'status', 'pause_start', 'paused_seconds')
 
     @api.model
     def _create_clocks(self, vals_list):
@@ -227,9 +227,8 @@ class HelpdeskSlaStatus(models.Model):
         tickets.invalidate_recordset(['sla_status_ids'])
         tickets.modified(['sla_status_ids'])
         lines = self.browse(ids)
-        self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
-        for fname in ('team_id', 'priority'):  # stored related fields the INSERT leaves to the ORM
-            self.env.add_to_compute(self._fields[fname], lines)
+        if self.env['helpdesk.escalation.rule'].sudo().search_count([], limit=1):
+            self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
         return lines
 
     @api.model

@@ -23,6 +23,11 @@ class HelpdeskStage(models.Model):
         'mail.template', string="Email Template",
         domain="[('model', '=', 'helpdesk.ticket')]",
         help="Email sent to the customer when a ticket reaches this stage.")
+    rating_template_id = fields.Many2one(
+        'mail.template', string="Rating Request Template",
+        domain="[('model', '=', 'helpdesk.ticket')]",
+        help="Rating request sent to the customer when a ticket reaches this stage, "
+             "for teams with Customer Ratings on.")
     ticket_count = fields.Integer(compute='_compute_ticket_count')
 
     def _default_team_ids(self):

@@ -14,7 +14,7 @@ class TestDemoData(TransactionCase):
         self.assertEqual((billing | technical).resource_calendar_id, calendar)
         self.assertEqual(
             billing.stage_ids.mapped('name'),
-            ["New", "In Progress", "Waiting on Customer", "Solved", "Cancelled"])
+            ["New", "In Progress", "Escalated", "Waiting on Customer", "Solved", "Cancelled"])
         tickets = self.env['helpdesk.ticket'].search([('team_id', 'in', (billing | technical).ids)])
         self.assertGreaterEqual(len(tickets), 30)
         self.assertEqual(set(tickets.mapped('priority')), {'0', '1', '2', '3'})

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of the SLA engine on a dedicated database (created once, reused):
 #   bash tools/bench.sh            # all benchmarks
-#   bash tools/bench.sh sla        # only the named suite(s): sla, worktime
+#   bash tools/bench.sh sla        # only the named suite(s): sla, worktime, reporting
 # Figures are printed as throughput and as ratios against bare tickets.
 source "$(dirname "$0")/lib.sh"
 
@@ -11,7 +11,7 @@ ensure_addons_link
 ensure_postgres
 DB=${HELPDESK_SLA_BENCH_DB:-helpdesk_sla_bench}
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(worktime sla reporting escalation)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(worktime sla assignment escalation reporting)
 
 if ! psql -d "$DB" -Atc "select 1 from ir_module_module where name='helpdesk_sla' and state='installed'" 2>/dev/null | grep -q 1; then
     say "Creating benchmark database $DB"

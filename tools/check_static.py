@@ -42,9 +42,11 @@ def check_xml(path, problems, seen_ids):
         xmlid = node.get('id')
         if not xmlid:
             continue
-        if xmlid in seen_ids:
-            problems.append(f"{path}: duplicate XML id {xmlid} (also in {seen_ids[xmlid]})")
-        seen_ids[xmlid] = path
+        is_view = node.tag != 'record' or node.get('model') == 'ir.ui.view'
+        if is_view and xmlid in seen_ids:  # a second <record> of data updates the first; a view would override
+            problems.append(f"{path}: duplicate view id {xmlid} (also in {seen_ids[xmlid]})")
+        if is_view:
+            seen_ids[xmlid] = path
         if node.tag == 'record' and node.get('model') == 'ir.ui.view':
             name = node.find("field[@name='name']")
             if name is not None and name.text.replace('.', '_') != xmlid:

@@ -16,7 +16,7 @@ SETUP_ONLY=0
 install_system_packages() {
     local missing=()
     for pkg in git python3-venv python3-dev build-essential libpq-dev libxml2-dev libxslt1-dev \
-               libjpeg-dev zlib1g-dev libsasl2-dev libldap2-dev libffi-dev; do
+               libjpeg-dev zlib1g-dev libsasl2-dev libldap2-dev libffi-dev chromium; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
