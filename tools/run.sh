@@ -45,11 +45,11 @@ ensure_postgres
 if ! psql -d "$DB" -Atc "select 1 from ir_module_module where name='helpdesk_sla' and state='installed'" 2>/dev/null | grep -q 1; then
     say "Creating database $DB with helpdesk_sla and its demo data"
     dropdb --if-exists "$DB"
-    odoo_bin -d "$DB" -i helpdesk_sla --with-demo --stop-after-init --max-cron-threads=0 \
+    odoo_bin -d "$DB" -i helpdesk_sla --with-demo --stop-after-init --max-cron-threads=0 --http-interface=127.0.0.1 \
         --log-level=warn
 else
     say "Updating helpdesk_sla in database $DB"
-    odoo_bin -d "$DB" -u helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn
+    odoo_bin -d "$DB" -u helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn --http-interface=127.0.0.1
 fi
 
 [ "$SETUP_ONLY" -eq 1 ] && { say "Set up done: database $DB is ready."; exit 0; }
