@@ -583,12 +583,16 @@ class HelpdeskTicket(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
-    def action_escalate(self):
-        """Open the wizard escalating the ticket by hand to the next level."""
+    def _action_open_ticket_wizard(self, xmlid):
+        """The window action ``xmlid`` of a wizard, opened on this ticket."""
         self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_ticket_escalate_action')
+        action = self.env['ir.actions.act_window']._for_xml_id(xmlid)
         action['context'] = {'default_ticket_id': self.id}
         return action
+
+    def action_escalate(self):
+        """Open the wizard escalating the ticket by hand to the next level."""
+        return self._action_open_ticket_wizard('helpdesk_sla.helpdesk_ticket_escalate_action')
 
     def action_assign_to_me(self):
         if not self.env.user._is_internal():
@@ -883,10 +887,7 @@ class HelpdeskTicket(models.Model):
 
     def action_record_rating(self):
         """Open the wizard recording a rating the customer gave by phone or chat."""
-        self.ensure_one()
-        action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_ticket_rate_action')
-        action['context'] = {'default_ticket_id': self.id}
-        return action
+        return self._action_open_ticket_wizard('helpdesk_sla.helpdesk_ticket_rate_action')
 
     def action_open_ratings(self):
         self.ensure_one()
