@@ -1,7 +1,8 @@
 """Boot Odoo on a database and run benchmark suites.
 
 Each suite is ``tools/bench/<name>.py`` defining ``run(env, report)``; it runs in
-one transaction that is rolled back, so the benchmark database stays clean.
+one transaction that is rolled back, so the benchmark database keeps only the
+history it is given once (``common.ensure_history``).
 
 Usage: bench_odoo.py --odoo ODOO_HOME --addons PATHS -d DB SUITE [SUITE ...]
 """
@@ -30,7 +31,10 @@ def main():
     config.parse_config(['--addons-path', args.addons, '-d', args.database, '--log-level', 'warn',
                          '--max-cron-threads', '0'], setup_logging=True)
     registry = Registry(args.database)
-    from common import Report  # tools/bench/common.py, on sys.path above
+    from common import Report, ensure_history  # tools/bench/common.py, on sys.path above
+
+    with registry.cursor() as cr:
+        ensure_history(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}))
 
     for name in args.suites:
         spec = importlib.util.spec_from_file_location(f'bench_{name}', HERE / 'bench' / f'{name}.py')
