@@ -80,14 +80,12 @@ class HelpdeskAssignmentRule(models.Model):
         """The first rule of ``self`` (in sequence order) matching each ticket, among the rules
         of the ticket's team that have agents: a dict ticket -> rule, unmatched tickets left out."""
         result = {}
-        todo = tickets
+        todo = tickets.grouped('team_id')  # team -> tickets no rule matched yet
         for rule in self.sorted(lambda rule: (rule.sequence, rule.id)):
-            if not todo:
-                break
-            candidates = todo.filtered(lambda ticket, rule=rule: ticket.team_id == rule.team_id)
+            candidates = todo.get(rule.team_id)
             if not candidates or not rule._get_pool():
                 continue
             matched = rule._filter_matching(candidates)
             result.update(dict.fromkeys(matched, rule))
-            todo -= matched
+            todo[rule.team_id] = candidates - matched
         return result

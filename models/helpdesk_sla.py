@@ -85,16 +85,16 @@ class HelpdeskSla(models.Model):
 
     def _match_tickets(self, tickets):
         """Map each policy of ``self`` to the subset of ``tickets`` it matches (one pass per policy)."""
-        result = {}
-        for sla in self:
-            result[sla] = sla._filter_matching(tickets.filtered(lambda t, sla=sla: t.team_id == sla.team_id))
-        return result
+        by_team = tickets.grouped('team_id')
+        return {sla: sla._filter_matching(by_team.get(sla.team_id, tickets.browse())) for sla in self}
 
-    def _matches_fields(self, ticket):
-        partner = ticket.partner_id
-        if self.partner_ids and not (partner | partner.commercial_partner_id) & self.partner_ids:
-            return False
-        return super()._matches_fields(ticket)
+    def _filter_matching_fields(self, tickets):
+        matched = super()._filter_matching_fields(tickets)
+        if self.partner_ids and matched:
+            partner_ids = set(self.partner_ids.ids)
+            matched = matched.filtered(lambda ticket: not partner_ids.isdisjoint(
+                (ticket.partner_id.id, ticket.partner_id.commercial_partner_id.id)))
+        return matched
 
     def _is_reached_in_stage(self, stage):
         """A ticket in ``stage`` has reached this policy's target: the target stage or a

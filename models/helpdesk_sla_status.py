@@ -205,31 +205,49 @@ class HelpdeskSlaStatus(models.Model):
 
     @api.model
     def _create_clocks(self, vals_list):
-        """Insert new clocks in one statement and let the tickets recompute their SLA summary.
+        """Insert new clocks in one statement, put them in the cache like ``create`` does and
+        let their tickets recompute their SLA summary from that cache.
 
         Bulk intake creates two or more clocks per ticket; the generic ORM ``create`` cost
         more than all the clock arithmetic, so the rows (whose values are all computed by
-        the caller, keys ``CLOCK_COLUMNS``) are inserted directly."""
+        the caller, keys ``CLOCK_COLUMNS``) are inserted directly, one array per column."""
         if not vals_list:
             return self.browse()
         self.flush_model()  # the unique indexes on open clocks check the database
         uid, now = self.env.uid, fields.Datetime.now()
-        rows = SQL(', ').join(
-            SQL('(%s)', SQL(', ').join(
-                [vals.get(column) or None if column != 'paused_seconds' else vals.get(column, 0.0)
-                 for column in self.CLOCK_COLUMNS] + [uid, now, uid, now]))
-            for vals in vals_list)
-        columns = SQL(', ').join(SQL.identifier(column) for column in
-                                 (*self.CLOCK_COLUMNS, 'create_uid', 'create_date', 'write_uid', 'write_date'))
-        ids = [row[0] for row in self.env.execute_query(
-            SQL('INSERT INTO helpdesk_sla_status (%s) VALUES %s RETURNING id', columns, rows))]
-        tickets = self.env['helpdesk.ticket'].browse({vals['ticket_id'] for vals in vals_list})
-        tickets.invalidate_recordset(['sla_status_ids'])
-        tickets.modified(['sla_status_ids'])
+        columns = [self._fields[column] for column in self.CLOCK_COLUMNS]
+        arrays = [[vals.get(field.name) or (0.0 if field.type == 'float' else None) for vals in vals_list]
+                  for field in columns]
+        ids = [row[0] for row in self.env.execute_query(SQL(
+            """INSERT INTO helpdesk_sla_status (%(columns)s, create_uid, create_date, write_uid, write_date)
+               SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s) RETURNING id""",
+            columns=SQL(', ').join(SQL.identifier(field.name) for field in columns),
+            arrays=SQL(', ').join(SQL('%s::' + field.column_type[1] + '[]', array)
+                                  for field, array in zip(columns, arrays, strict=True)),
+            uid=uid, now=now))]
         lines = self.browse(ids)
+        self._cache_new_clocks(lines, columns, arrays, {'create_uid': uid, 'create_date': now,
+                                                       'write_uid': uid, 'write_date': now})
+        lines.ticket_id.modified(['sla_status_ids'])
         if self.env['helpdesk.escalation.rule'].sudo().search_count([], limit=1):
             self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
         return lines
+
+    def _cache_new_clocks(self, lines, columns, arrays, constants):
+        """What ``create`` does after its INSERT: the row values in cache (as a fetch would
+        put them), the other stored fields empty, and each line added to its ticket's
+        ``sla_status_ids`` when that one is in cache."""
+        inserted = {field.name for field in columns} | set(constants) | {'id'}
+        for field in self._fields.values():
+            if field.store and field.name not in inserted:
+                field._update_cache(lines, () if field.type in ('one2many', 'many2many') else None)
+        for name, value in constants.items():
+            self._fields[name]._update_cache(lines, value)
+        for field, array in zip(columns, arrays, strict=True):
+            field._insert_cache(lines, array)
+        ticket_field = self._fields['ticket_id']
+        for ticket, ticket_lines in lines.grouped('ticket_id').items():
+            ticket_field._update_inverses(ticket_lines, ticket.id)
 
     @api.model
     def _clock_values(self, clock, sla, start, paused, pause_start, now):

@@ -35,23 +35,31 @@ class HelpdeskTicketCriteria(models.AbstractModel):
         self.ensure_one()
         return Domain(safe_eval(self.domain, {'uid': self.env.uid})) if self.domain else Domain.TRUE
 
-    def _matches_fields(self, ticket):
-        """The ticket meets the field criteria (the domain is checked in batch by callers)."""
+    def _filter_matching_fields(self, tickets):
+        """The subset of ``tickets`` meeting the field criteria: one pass per criterion set,
+        comparing ids (the domain is checked by ``_filter_matching``)."""
         self.ensure_one()
-        if self.priority and ticket.priority != self.priority:
-            return False
-        if self.ticket_type_ids and ticket.ticket_type_id not in self.ticket_type_ids:
-            return False
-        if self.tag_ids and not (ticket.tag_ids & self.tag_ids):
-            return False
-        partner = ticket.partner_id
-        return not self.partner_category_ids or bool(
-            (partner.category_id | partner.commercial_partner_id.category_id) & self.partner_category_ids)
+        matched = tickets
+        if self.priority:
+            priority = self.priority
+            matched = matched.filtered(lambda ticket: ticket.priority == priority)
+        if self.ticket_type_ids and matched:
+            type_ids = set(self.ticket_type_ids.ids)
+            matched = matched.filtered(lambda ticket: ticket.ticket_type_id.id in type_ids)
+        if self.tag_ids and matched:
+            tag_ids = set(self.tag_ids.ids)
+            matched = matched.filtered(lambda ticket: not tag_ids.isdisjoint(ticket.tag_ids.ids))
+        if self.partner_category_ids and matched:
+            category_ids = set(self.partner_category_ids.ids)
+            partner_ids = {partner.id for partner in matched.partner_id if not category_ids.isdisjoint(
+                (partner.category_id | partner.commercial_partner_id.category_id).ids)}
+            matched = matched.filtered(lambda ticket: ticket.partner_id.id in partner_ids)
+        return matched
 
     def _filter_matching(self, tickets):
         """The subset of ``tickets`` this record applies to, the domain evaluated once for the batch."""
         self.ensure_one()
-        matched = tickets.filtered(self._matches_fields)
+        matched = self._filter_matching_fields(tickets)
         if self.domain and matched:
             matched = matched.filtered_domain(self._get_extra_domain())
         return matched

@@ -261,15 +261,29 @@ class TestSlaClock(SlaCommon):
             'stage_id': self.stage_solved.id, 'time': 1.0, 'partner_category_ids': [Command.link(vip.id)],
             'ticket_type_ids': [Command.link(bug.id)], 'tag_ids': [Command.link(tag.id)],
             'domain': "[('name', 'ilike', 'prod')]"})
-        ticket = self._create_ticket(name="prod down", partner_id=employee.id, ticket_type_id=bug.id,
-                                     tag_ids=[Command.link(tag.id)])
+        matching = {'name': "prod down", 'team_id': self.team.id, 'partner_id': employee.id,
+                    'ticket_type_id': bug.id, 'tag_ids': [Command.link(tag.id)]}
+        misses = [{'name': "test env down"}, {'partner_id': self.customer.id}, {'ticket_type_id': False},
+                  {'tag_ids': False}]
+        # one batch: each ticket is matched on its own values
+        ticket, *others = self.env['helpdesk.ticket'].create([matching] + [dict(matching, **miss) for miss in misses])
         self.assertIn(vip_sla, ticket.sla_status_ids.sla_id, "the company's tier applies to its contacts")
-        for values in ({'name': "test env down"}, {'partner_id': self.customer.id},
-                       {'ticket_type_id': False}, {'tag_ids': False}):
-            other = self._create_ticket(**dict({'name': "prod down", 'partner_id': employee.id,
-                                                'ticket_type_id': bug.id, 'tag_ids': [Command.link(tag.id)]},
-                                               **values))
-            self.assertNotIn(vip_sla, other.sla_status_ids.sla_id, f"not matched with {values}")
+        for miss, other in zip(misses, others, strict=True):
+            self.assertNotIn(vip_sla, other.sla_status_ids.sla_id, f"not matched with {miss}")
+
+    def test_customer_criterion(self):
+        company = self.env['res.partner'].create({'name': "Big Corp", 'is_company': True})
+        employee, outsider = self.env['res.partner'].create([{'name': "Eve", 'parent_id': company.id},
+                                                              {'name': "Mallory"}])
+        key_account = self.env['helpdesk.sla'].create({
+            'name': "Key account", 'team_id': self.team.id, 'target_type': 'resolution',
+            'stage_id': self.stage_solved.id, 'time': 1.0, 'partner_ids': [Command.link(company.id)]})
+        tickets = self.env['helpdesk.ticket'].create([
+            {'name': name, 'team_id': self.team.id, 'partner_id': partner.id}
+            for name, partner in (("By the company", company), ("By its contact", employee),
+                                  ("By someone else", outsider))])
+        self.assertEqual([key_account in ticket.sla_status_ids.sla_id for ticket in tickets], [True, True, False],
+                         "a company's policy covers its contacts, nobody else")
 
     def test_closing_ends_every_clock(self):
         with self.travel(datetime(2026, 3, 2, 9, 0)):
