@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.fields import Command, Domain
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.rating.models import rating_data
@@ -419,49 +419,52 @@ class HelpdeskTeam(models.Model):
         return self.member_ids.filtered(lambda user: user.active and not user.share).sorted('id')
 
     @api.model
-    def _assign_tickets(self, tickets):
-        """Give each unassigned ticket of ``tickets`` to an agent: the pool and method of the
-        first matching assignment rule of its team, else the team's members and method
+    def _assign_tickets(self, tickets, now):
+        """Give each unassigned ticket of ``tickets`` to an agent at ``now``: the pool and method
+        of the first matching assignment rule of its team, else the team's members and method
         (none for manual teams). Agents on time off are skipped (see ``_get_agents_away``).
         Set-based: one rule search, one leave search and one open-ticket count per call,
-        the counts kept up to date in memory while handing tickets out."""
+        the counts kept up to date in memory while handing tickets out. The assignment date
+        is set, its report figures are left to the caller (``_reporting_stamp``), which
+        computes them once for the whole batch."""
         tickets = tickets.filtered(lambda ticket: not ticket.user_id and ticket.team_id)
         if not tickets:
             return
         rules = self.env['helpdesk.assignment.rule'].sudo().search([('team_id', 'in', tickets.team_id.ids)])
         ticket_rules = rules._match_tickets(tickets)
-        pools = defaultdict(lambda: self.env['helpdesk.ticket'])  # (rule or team) -> tickets
+        pools = defaultdict(list)  # (rule or team) -> ticket ids
         for ticket in tickets:
             owner = ticket_rules.get(ticket) or ticket.team_id
             if owner.assign_method != 'manual':
-                pools[owner] |= ticket
+                pools[owner].append(ticket.id)
         if not pools:
             return
         users = {owner: (owner._get_pool() if owner._name == 'helpdesk.assignment.rule'
                          else owner._get_assignment_pool()) for owner in pools}
         all_users = self.env['res.users'].union(*users.values())
-        away_until = self._get_agents_away(all_users, fields.Datetime.now())
+        away_until = self._get_agents_away(all_users, now)
         loads = defaultdict(dict)  # team -> {user id: open tickets}
         if any(owner.assign_method == 'balanced' for owner in pools):
             for team, user, count in self.env['helpdesk.ticket'].sudo()._read_group(
                     [('team_id', 'in', tickets.team_id.ids), ('user_id', 'in', all_users.ids),
                      ('is_closed', '=', False)], ['team_id', 'user_id'], ['__count']):
                 loads[team][user.id] = count
-        assignments = defaultdict(lambda: self.env['helpdesk.ticket'])  # user id -> tickets
+        assigned_ids = defaultdict(list)  # user id -> ticket ids
         pointers = {}
-        for owner, pool_tickets in pools.items():
+        for owner, pool_ticket_ids in pools.items():
             team = owner if owner._name == self._name else owner.team_id
             chosen, pointer = plan_assignees(
-                users[owner].ids, len(pool_tickets), owner.assign_method, loads[team],
+                users[owner].ids, len(pool_ticket_ids), owner.assign_method, loads[team],
                 owner.last_assigned_user_id.id, away_until)
-            for ticket, user_id in zip(pool_tickets, chosen, strict=False):  # none chosen: no agent
-                assignments[user_id] |= ticket
+            for ticket_id, user_id in zip(pool_ticket_ids, chosen, strict=False):  # none chosen: no agent
+                assigned_ids[user_id].append(ticket_id)
             if pointer and pointer != owner.last_assigned_user_id.id:
                 pointers[owner] = pointer
         # one write per agent, without the chatter's per-write follower handling, then one
         # follower insertion for the whole batch
+        assignments = {user_id: tickets.browse(ticket_ids) for user_id, ticket_ids in assigned_ids.items()}
         for user_id, user_tickets in assignments.items():
-            user_tickets.with_context(tracking_disable=True).write({'user_id': user_id})
+            user_tickets.with_context(tracking_disable=True).write({'user_id': user_id, 'assign_date': now})
         self._subscribe_assignees(assignments)
         self._save_assignment_pointers(pointers)
 
@@ -470,20 +473,31 @@ class HelpdeskTeam(models.Model):
         """Make the agents follow the tickets just assigned to them (``assignments``: user id ->
         tickets), with the default subtypes, like any assigned user, but without the "you have
         been assigned" email per ticket (as CRM's lead assignment): rendering one costs several
-        times the creation of the ticket itself. One query and one insertion for all."""
-        if not assignments:
+        times the creation of the ticket itself.
+
+        Two insertions for the whole batch (followers, then their subtypes); existing followers
+        are left as they are. The ORM's ``create`` of followers costs more here than the
+        ticket's own creation, for rows that have nothing to compute."""
+        pairs = [(ticket_id, user_id) for user_id, tickets in assignments.items() for ticket_id in tickets.ids]
+        if not pairs:
             return
-        Followers = self.env['mail.followers'].sudo()
-        partners = {user.id: user.partner_id.id for user in self.env['res.users'].browse(list(assignments))}
-        ticket_ids = [ticket_id for tickets in assignments.values() for ticket_id in tickets.ids]
-        following = {(res_id, partner_id) for _id, res_id, partner_id, _subtypes in Followers._get_subscription_data(
-            [('helpdesk.ticket', ticket_ids)], list(partners.values()))}
+        self.env['mail.followers'].flush_model()
+        partner_of = {user.id: user.partner_id.id for user in self.env['res.users'].browse(list(assignments))}
+        follower_ids = [row[0] for row in self.env.execute_query(SQL(
+            """INSERT INTO mail_followers (res_model, res_id, partner_id)
+               SELECT 'helpdesk.ticket', res_id, partner_id FROM unnest(%s::int4[], %s::int4[]) AS new(res_id, partner_id)
+               ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+               RETURNING id""",
+            [ticket_id for ticket_id, _user_id in pairs], [partner_of[user_id] for _ticket_id, user_id in pairs]))]
         subtypes = self.env['mail.message.subtype'].default_subtypes('helpdesk.ticket')[0]
-        Followers.create([{
-            'res_model': 'helpdesk.ticket', 'res_id': ticket_id, 'partner_id': partners[user_id],
-            'subtype_ids': [Command.set(subtypes.ids)],
-        } for user_id, tickets in assignments.items() for ticket_id in tickets.ids
-            if (ticket_id, partners[user_id]) not in following])
+        if follower_ids and subtypes:
+            self.env.execute_query(SQL(
+                """INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
+                   SELECT follower_id, subtype_id
+                     FROM unnest(%s::int4[]) AS f(follower_id), unnest(%s::int4[]) AS s(subtype_id)""",
+                follower_ids, subtypes.ids))
+        self.env['helpdesk.ticket'].browse([ticket_id for ticket_id, _user_id in pairs]).invalidate_recordset(
+            ['message_follower_ids', 'message_partner_ids', 'message_is_follower'])
 
     @api.model
     def _get_agents_away(self, users, now):

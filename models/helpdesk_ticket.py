@@ -98,27 +98,27 @@ class HelpdeskTicket(models.Model):
         'helpdesk.team', string="Team", tracking=True, index=True,
         default=_default_team_id, check_company=True)
     company_id = fields.Many2one(
-        'res.company', compute='_compute_company_id', store=True, readonly=False, index=True)
+        'res.company', compute='_compute_company_id', store=True, readonly=False, precompute=True, index=True)
     user_id = fields.Many2one(
         'res.users', string="Assigned to", tracking=True, index=True,
         domain="[('share', '=', False), ('company_ids', 'in', company_id)]")
     partner_id = fields.Many2one('res.partner', string="Customer", tracking=True, index=True)
     partner_name = fields.Char(
-        string="Customer Name", compute='_compute_partner_contact', store=True, readonly=False)
+        string="Customer Name", compute='_compute_partner_contact', store=True, readonly=False, precompute=True)
     partner_email = fields.Char(
-        string="Customer Email", compute='_compute_partner_contact', store=True, readonly=False)
+        string="Customer Email", compute='_compute_partner_contact', store=True, readonly=False, precompute=True)
     partner_phone = fields.Char(
-        string="Customer Phone", compute='_compute_partner_contact', store=True, readonly=False)
+        string="Customer Phone", compute='_compute_partner_contact', store=True, readonly=False, precompute=True)
     priority = fields.Selection(
         TICKET_PRIORITIES, default='0', required=True, tracking=True, index=True)
     tag_ids = fields.Many2many('helpdesk.tag', string="Tags")
     ticket_type_id = fields.Many2one('helpdesk.ticket.type', string="Type", index='btree_not_null')
     stage_id = fields.Many2one(
         'helpdesk.stage', string="Stage", compute='_compute_stage_id', store=True, readonly=False,
-        tracking=True, index=True, copy=False, ondelete='restrict',
+        precompute=True, tracking=True, index=True, copy=False, ondelete='restrict',
         group_expand='_read_group_stage_ids', domain="[('team_ids', 'in', team_id)]")
     is_closed = fields.Boolean(
-        string="Closed", related='stage_id.fold', store=True, index=True,
+        string="Closed", related='stage_id.fold', store=True, precompute=True, index=True,
         help="The ticket sits in a folded (closing) stage.")
     assign_date = fields.Datetime(string="First Assigned On", readonly=True, copy=False)
     date_started = fields.Datetime(
@@ -232,13 +232,20 @@ class HelpdeskTicket(models.Model):
                  'sla_status_ids.pause_start', 'sla_status_ids.status', 'sla_status_ids.exceeded_hours')
     def _compute_sla_fields(self):
         for ticket in self:
-            lines = ticket.sla_status_ids
-            running = lines.filtered(lambda line: not line.reached_datetime and not line.pause_start)
-            ticket.sla_deadline = min(running.mapped('deadline'), default=False)
-            ticket.sla_status = max(lines.mapped('status'), key=SLA_STATUS_SEVERITY.index, default=False)
-            ticket.sla_reached_late = any(line.reached_datetime and line.exceeded_hours for line in lines)
-            ticket.sla_success = bool(lines) and all(
-                line.reached_datetime and not line.exceeded_hours for line in lines)
+            deadlines, statuses, reached_late, success = [], [], False, bool(ticket.sla_status_ids)
+            for line in ticket.sla_status_ids:
+                statuses.append(line.status)
+                if line.reached_datetime:
+                    reached_late = reached_late or bool(line.exceeded_hours)
+                    success = success and not line.exceeded_hours
+                else:
+                    success = False
+                    if not line.pause_start:
+                        deadlines.append(line.deadline)
+            ticket.sla_deadline = min(deadlines, default=False)
+            ticket.sla_status = max(statuses, key=SLA_STATUS_SEVERITY.index, default=False)
+            ticket.sla_reached_late = reached_late
+            ticket.sla_success = success
 
     @api.depends('sla_status_ids.deadline', 'sla_status_ids.reached_datetime',
                  'sla_status_ids.pause_start', 'sla_status_ids.warning_date')
@@ -297,10 +304,10 @@ class HelpdeskTicket(models.Model):
         self._apply_customer_tier_priority(vals_list)
         tickets = super().create(vals_list)
         tickets.filtered('is_closed').close_date = now
+        self.env['helpdesk.team'].sudo()._assign_tickets(tickets.sudo(), now)
         tickets._reporting_stamp(('assign_date', 'close_date'))
         tickets._subscribe_customers()
         tickets._sla_apply(new=True)
-        self.env['helpdesk.team'].sudo()._assign_tickets(tickets.sudo())
         return tickets
 
     def write(self, vals):
@@ -319,7 +326,7 @@ class HelpdeskTicket(models.Model):
         batches = defaultdict(lambda: self.browse())
         for ticket in self:
             stamps = []
-            if vals.get('user_id') and not ticket.assign_date:
+            if vals.get('user_id') and not ticket.assign_date and 'assign_date' not in vals:
                 stamps.append('assign_date')
             if 'stage_id' in vals and new_stage != ticket.stage_id:
                 if not ticket.date_started and ticket.stage_id == first_stages.get(ticket.team_id.id):
@@ -427,17 +434,22 @@ class HelpdeskTicket(models.Model):
             return
         Status = self.env['helpdesk.sla.status'].sudo()
         clock = SlaClock(self.env, min(ticket.create_date for _sla, ticket in todo))
+        # tickets created together share their start: one deadline per policy, start and pause
+        clock_values, reached_in_stage = {}, {}
         vals_list, reach_at = [], []
         for sla, ticket in todo:
-            start = ticket.create_date
-            pause_start = (ticket.date_last_stage_update or start) \
-                if ticket.stage_id in sla.exclude_stage_ids else False
-            values = Status._clock_values(clock, sla, start, 0.0, pause_start, now)
-            vals_list.append(dict(values, ticket_id=ticket.id, sla_id=sla.id, target_type=sla.target_type,
-                                  company_id=ticket.company_id.id, team_id=ticket.team_id.id,
-                                  priority=ticket.priority, start_date=start,
+            start, stage = ticket.create_date, ticket.stage_id
+            pause_start = (ticket.date_last_stage_update or start) if stage in sla.exclude_stage_ids else False
+            key = (sla, start, pause_start)
+            if key not in clock_values:
+                clock_values[key] = Status._clock_values(clock, sla, start, 0.0, pause_start, now)
+            vals_list.append(dict(clock_values[key], ticket_id=ticket.id, sla_id=sla.id,
+                                  target_type=sla.target_type, company_id=ticket.company_id.id,
+                                  team_id=ticket.team_id.id, priority=ticket.priority, start_date=start,
                                   pause_start=pause_start))
-            if sla._is_reached_in_stage(ticket.stage_id):
+            if (sla, stage) not in reached_in_stage:
+                reached_in_stage[sla, stage] = sla._is_reached_in_stage(stage)
+            if reached_in_stage[sla, stage]:
                 reach_at.append(ticket.date_last_stage_update or now)
             elif sla.target_type == 'first_response' and ticket.date_first_response:
                 reach_at.append(ticket.date_first_response)

@@ -225,6 +225,9 @@ class TestAssignment(HelpdeskCommon):
             {'name': "From the portal", 'team_id': self.team.id, 'partner_id': portal.partner_id.id})
         self.assertIn(by_portal.user_id, self.agents)
         self.assertIn(by_portal.user_id.partner_id, by_portal.message_partner_ids, "the agent follows the ticket")
+        agent_follower = by_portal.message_follower_ids.filtered(lambda f: f.partner_id == by_portal.user_id.partner_id)
+        self.assertEqual(agent_follower.subtype_ids, self.env['mail.message.subtype'].default_subtypes(
+            'helpdesk.ticket')[0], "with the default subtypes: the agent hears of the customer's replies")
         self.team.member_ids = [Command.set(self.agent.ids)]
         own = self.env['helpdesk.ticket'].with_user(self.agent).create({'name': "Mine", 'team_id': self.team.id})
         self.assertEqual(own.user_id, self.agent)
