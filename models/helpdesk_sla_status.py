@@ -312,16 +312,3 @@ class HelpdeskSlaStatus(models.Model):
                     ).write({'status': 'failed'})
         self.search(running & Domain('status', '=', 'ongoing') & Domain('warning_date', '<=', now)
                     ).write({'status': 'warning'})
-
-    @api.model
-    def _failed_ticket_ids_sql(self):
-        """Tickets with a clock past its deadline and not reached, now (indexed on open deadlines).
-
-        A clock paused before its deadline is not failing while it is paused."""
-        self.flush_model(['ticket_id', 'reached_datetime', 'deadline', 'pause_start'])
-        now = fields.Datetime.now()
-        return SQL(
-            """SELECT ticket_id FROM helpdesk_sla_status
-                WHERE reached_datetime IS NULL AND deadline < %(now)s
-                  AND (pause_start IS NULL OR deadline < pause_start)""",
-            now=now)

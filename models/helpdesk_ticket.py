@@ -170,8 +170,13 @@ class HelpdeskTicket(models.Model):
     sla_success = fields.Boolean(
         string="SLA Success", compute='_compute_sla_fields', store=True,
         help="Every SLA target of the ticket was reached on time.")
+    sla_fail_date = fields.Datetime(
+        string="SLA Fails On", compute='_compute_sla_fields', store=True, index=True,
+        help="From when the ticket counts as failing its SLA: the earliest deadline of its running clocks "
+             "and of the paused ones that had failed before their pause. A clock paused in time does "
+             "not fail while paused.")
     sla_fail = fields.Boolean(
-        string="SLA Failed", compute='_compute_sla_live', search='_search_sla_fail',
+        string="SLA Failed", compute='_compute_sla_fail', search='_search_sla_fail',
         help="A deadline has passed and its target is not reached.")
     sla_at_risk = fields.Boolean(
         string="SLA At Risk", compute='_compute_sla_live', search='_search_sla_at_risk')
@@ -232,17 +237,22 @@ class HelpdeskTicket(models.Model):
                  'sla_status_ids.pause_start', 'sla_status_ids.status', 'sla_status_ids.exceeded_hours')
     def _compute_sla_fields(self):
         for ticket in self:
-            deadlines, statuses, reached_late, success = [], [], False, bool(ticket.sla_status_ids)
+            deadlines, fail_dates, statuses = [], [], []
+            reached_late, success = False, bool(ticket.sla_status_ids)
             for line in ticket.sla_status_ids:
                 statuses.append(line.status)
                 if line.reached_datetime:
                     reached_late = reached_late or bool(line.exceeded_hours)
                     success = success and not line.exceeded_hours
-                else:
-                    success = False
-                    if not line.pause_start:
-                        deadlines.append(line.deadline)
+                    continue
+                success = False
+                if not line.pause_start:
+                    deadlines.append(line.deadline)
+                    fail_dates.append(line.deadline)
+                elif line.deadline < line.pause_start:
+                    fail_dates.append(line.deadline)
             ticket.sla_deadline = min(deadlines, default=False)
+            ticket.sla_fail_date = min(fail_dates, default=False)
             ticket.sla_status = max(statuses, key=SLA_STATUS_SEVERITY.index, default=False)
             ticket.sla_reached_late = reached_late
             ticket.sla_success = success
@@ -253,16 +263,24 @@ class HelpdeskTicket(models.Model):
         now = fields.Datetime.now()
         for ticket in self:
             running = ticket.sla_status_ids.filtered(lambda line: not line.reached_datetime)
-            ticket.sla_fail = any(line.deadline < (line.pause_start or now) for line in running)
             ticket.sla_paused = any(running.mapped('pause_start'))
             ticket.sla_at_risk = any(
                 not line.pause_start and line.warning_date <= now <= line.deadline for line in running)
 
+    @api.depends('sla_fail_date')
+    def _compute_sla_fail(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            ticket.sla_fail = bool(ticket.sla_fail_date) and ticket.sla_fail_date < now
+
     def _search_sla_fail(self, operator, value):
+        """Compares the stored, indexed ``sla_fail_date`` with the current time."""
         if operator not in ('in', 'not in'):
             return NotImplemented
-        failed = Domain('id', 'in', self.env['helpdesk.sla.status']._failed_ticket_ids_sql())
-        return failed if (operator == 'in') == (True in value) else ~failed
+        now = fields.Datetime.now()
+        if (operator == 'in') == (True in value):
+            return Domain('sla_fail_date', '<', now)
+        return Domain('sla_fail_date', '=', False) | Domain('sla_fail_date', '>=', now)
 
     def _search_sla_at_risk(self, operator, value):
         if operator not in ('in', 'not in'):

@@ -154,6 +154,35 @@ class TestSlaClock(SlaCommon):
             self.assertAlmostEqual(line.consumed_hours, 2.0, places=4)
             self.assertAlmostEqual(line.remaining_hours, 2.0, places=4)
 
+    def test_failed_while_paused(self):
+        """A clock paused after its deadline stays failed; one paused in time does not fail while
+        paused. Reading and searching agree, both ways."""
+        Ticket = self.env['helpdesk.ticket']
+        with self.travel(datetime(2026, 3, 2, 9, 0)):  # Monday; response due 11:00, resolution 13:00
+            late, in_time = Ticket.create([{'name': name, 'team_id': self.team.id, 'priority': '2'}
+                                           for name in ("Paused late", "Paused in time")])
+            no_sla = self._create_ticket(priority='0')
+        with self.travel(datetime(2026, 3, 2, 10, 0)):
+            in_time.stage_id = self.stage_waiting
+        with self.travel(datetime(2026, 3, 2, 14, 0)):
+            late.stage_id = self.stage_waiting
+        self.assertEqual(late.sla_fail_date, datetime(2026, 3, 2, 11, 0), "its first deadline, passed before the pause")
+        self.assertFalse(in_time.sla_fail_date)
+        with self.travel(datetime(2026, 3, 3, 11, 0)):
+            self.env.invalidate_all()
+            tickets = late | in_time | no_sla
+            self.assertEqual(tickets.mapped('sla_fail'), [True, False, False])
+            self.assertEqual(Ticket.search([('sla_fail', '=', True), ('id', 'in', tickets.ids)]), late)
+            self.assertEqual(Ticket.search([('sla_fail', '=', False), ('id', 'in', tickets.ids)]), in_time | no_sla)
+            self.assertEqual(Ticket.search([('sla_fail', '!=', True), ('id', 'in', tickets.ids)]), in_time | no_sla)
+        with self.travel(datetime(2026, 3, 3, 12, 0)):
+            in_time.stage_id = self.stage_progress  # resumed: 1 h of response time was left
+        self.assertEqual(in_time.sla_fail_date, datetime(2026, 3, 3, 13, 0))
+        with self.travel(datetime(2026, 3, 3, 13, 0, 1)):
+            self.env.invalidate_all()
+            self.assertTrue(in_time.sla_fail)
+            self.assertIn(in_time, Ticket.search([('sla_fail', '=', True)]))
+
     def test_pause_sequences(self):
         """Any sequence of moves in and out of excluded stages: deadline = start + target + paused."""
         other_waiting = self.env['helpdesk.stage'].create({'name': "Waiting on Vendor", 'sequence': 4})
