@@ -113,6 +113,17 @@ def move_tickets(env, tickets, stages_in_order, batch=100):
     return moves, result['seconds']
 
 
+def assert_orm_summary(env, ticket_ids, fnames=('sla_deadline', 'sla_fail_date', 'sla_status')):
+    """Bulk SQL data must store what the ORM would: recompute the tickets' SLA summary
+    ``fnames`` from their lines and compare with the stored values."""
+    tickets = env['helpdesk.ticket'].browse(ticket_ids)
+    stored = tickets.read(list(fnames))
+    env.add_to_compute(tickets._fields[fnames[0]], tickets)
+    tickets._recompute_recordset(list(fnames))
+    assert tickets.read(list(fnames)) == stored, "bulk tickets store the SLA summary the ORM computes"
+    tickets.invalidate_recordset(list(fnames))
+
+
 HISTORY_TICKETS = 5000
 
 
