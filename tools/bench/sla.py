@@ -2,7 +2,15 @@
 <= 25 % over bare tickets; >= 310 stage moves/s; failed count among 100,000 tickets < 50 ms)."""
 import time
 
-from common import add_policies, assert_orm_summary, business_calendar, create_interleaved, create_tickets, make_team, move_tickets
+from common import (
+    add_policies,
+    assert_orm_summary,
+    business_calendar,
+    create_interleaved,
+    create_tickets,
+    make_team,
+    move_tickets,
+)
 
 TICKETS = 2000
 
