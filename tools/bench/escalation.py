@@ -73,12 +73,7 @@ def run(env, report):
     # lower levels already applied), on tickets not otherwise touched
     due_ids = ticket_ids[:DUE]
     make_due(env, calendar, policies[0], rules, due_ids, now)
-    env.invalidate_all()
-    start = time.perf_counter()
-    count = Rule._escalate_due(now)
-    env.flush_all()
-    seconds = time.perf_counter() - start
-    assert count == DUE, count
+    seconds = escalate_due(env, now)
     check_escalated(env, rules, due_ids)
     report.duration(f"cron run, {DUE:,} due (one level each: activity / priority+alert / handover)",
                     seconds, budget=10.0)
@@ -87,13 +82,19 @@ def run(env, report):
     # 1,000 more lines that jumped past all three levels at once (3,000 applications)
     jump_ids = ticket_ids[DUE:2 * DUE]
     make_due(env, calendar, policies[0], rules, jump_ids, now, jump=True)
+    seconds = escalate_due(env, now)
+    report.duration(f"cron run, {DUE:,} due past all 3 levels ({3 * DUE:,} applications)", seconds)
+
+
+def escalate_due(env, now):
+    """Time one cron pass on a cold cache (its deferred writes included); all ``DUE`` lines escalate."""
     env.invalidate_all()
     start = time.perf_counter()
-    count = Rule._escalate_due(now)
+    count = env['helpdesk.escalation.rule']._escalate_due(now)
     env.flush_all()
     seconds = time.perf_counter() - start
     assert count == DUE, count
-    report.duration(f"cron run, {DUE:,} due past all 3 levels ({3 * DUE:,} applications)", seconds)
+    return seconds
 
 
 def insert_backlog(env, team, stages, policies, partner, agent, created):
