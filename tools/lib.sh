@@ -9,7 +9,8 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR=${HELPDESK_SLA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/helpdesk_sla}
 ODOO_HOME=${ODOO_HOME:-$CACHE_DIR/odoo}
 VENV=${HELPDESK_SLA_VENV:-$CACHE_DIR/venv}
-ADDONS_LINK_DIR=$CACHE_DIR/addons
+# one addons folder per checkout, so two clones (or git worktrees) never test each other's code
+ADDONS_LINK_DIR=$CACHE_DIR/addons/$(printf '%s' "$REPO_ROOT" | sha1sum | cut -c1-10)
 PYTHON_BIN=${PYTHON_BIN:-python3}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
