@@ -109,6 +109,7 @@ class HelpdeskSla(models.Model):
             return self.env['resource.calendar']
         return self.team_id.resource_calendar_id
 
+    @api.readonly
     def action_view_status(self):
         self.ensure_one()
         return {

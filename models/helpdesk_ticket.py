@@ -629,6 +629,7 @@ class HelpdeskTicket(models.Model):
             raise UserError(self.env._("Only internal users can take tickets."))
         self.user_id = self.env.user
 
+    @api.readonly
     def action_open_merged_into(self):
         self.ensure_one()
         return {
@@ -919,6 +920,7 @@ class HelpdeskTicket(models.Model):
         """Open the wizard recording a rating the customer gave by phone or chat."""
         return self._action_open_ticket_wizard('helpdesk_sla.helpdesk_ticket_rate_action')
 
+    @api.readonly
     def action_open_ratings(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.rating_rating_action_helpdesk')

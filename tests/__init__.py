@@ -13,3 +13,5 @@ from . import test_auto_close
 from . import test_tour
 from . import test_i18n
 from . import test_reporting
+from . import test_compliance_pdf
+from . import test_read_replica
