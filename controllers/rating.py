@@ -102,14 +102,17 @@ class HelpdeskRating(Rating):
             'rating': rating,
             'ticket': ticket.with_context(lang=lang),
             'web_base_url': rating.get_base_url(),
-            'back_url': self._get_ticket_back_url(ticket),
+            **self._get_ticket_back_link(ticket),
             **values,
         })
 
-    def _get_ticket_back_url(self, ticket):
+    def _get_ticket_back_link(self, ticket):
         """Somewhere useful for a customer who is not logged in: their page of the ticket (with
         its access token, it opens without a login) when the team shows tickets in the portal,
-        else the company's website; nothing (the home page) when it has none."""
+        else the company's website; the home page when it has none. Values ``back_url`` and
+        ``back_to`` ('ticket', 'website' or False) of the templates."""
         if ticket.team_id.privacy_visibility == 'portal' and ticket.partner_id:
-            return ticket.get_portal_url()
-        return ticket.company_id.website or False
+            return {'back_url': ticket.get_portal_url(), 'back_to': 'ticket'}
+        if ticket.company_id.website:
+            return {'back_url': ticket.company_id.website, 'back_to': 'website'}
+        return {'back_url': False, 'back_to': False}

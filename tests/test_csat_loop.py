@@ -23,6 +23,7 @@ class CsatCommon(RatingCommon):
             {'name': "Not solved", 'sequence': 2},
             {'name': "Rude", 'sequence': 3, 'active': False},
         ])
+        cls.reasons = cls.reason_slow | cls.reason_unsolved | cls.reason_archived
 
     def _low_notes(self, ticket):
         return ticket.message_ids.filtered(lambda message: 'Low customer rating' in (message.body or ''))
@@ -89,6 +90,7 @@ class TestCsatRatingPage(HttpCase, CsatCommon):
         self.assertRecordValues(self.rating, [{'consumed': True, 'rating': 5.0, 'feedback': "Great"}])
 
     def test_back_goes_to_the_ticket_or_the_company_website(self):
+        self.env.company.website = False
         response = self._post(5)
         back = html.fromstring(response.content).xpath('//a[hasclass("o_helpdesk_rating_back")]')[0]
         self.assertEqual(back.text_content().split(), ["Back", "to", "the", "Homepage"],
@@ -98,6 +100,7 @@ class TestCsatRatingPage(HttpCase, CsatCommon):
         response = self._post(5)
         back = html.fromstring(response.content).xpath('//a[hasclass("o_helpdesk_rating_back")]')[0]
         self.assertEqual(back.get('href'), 'https://www.example.com')
+        self.assertIn("Back to our website", back.text_content())
 
         self.team.privacy_visibility = 'portal'
         response = self._post(5)
@@ -154,8 +157,9 @@ class TestCsatRatingPage(HttpCase, CsatCommon):
     def test_reasons_of_a_low_score(self):
         page = self._page(self.links[1])
         boxes = html.fromstring(page.content).xpath('//input[@type="checkbox"][@name="reason_ids"]')
-        self.assertEqual([int(box.get('value')) for box in boxes], (self.reason_slow | self.reason_unsolved).ids,
-                         "active reasons, in their order")
+        offered = [int(box.get('value')) for box in boxes]
+        self.assertEqual([reason_id for reason_id in offered if reason_id in self.reasons.ids],
+                         (self.reason_slow | self.reason_unsolved).ids, "active reasons, in their order")
         self.assertIn("Too slow", page.text)
         self.assertNotIn("Rude", page.text)
 
@@ -219,7 +223,8 @@ class TestCsatRatingPage(HttpCase, CsatCommon):
         response = self._post_direct(1, "Whatever")
         self.assertIn("being worked on again", self._text(response))
         self.assertRecordValues(self.rating, [{'consumed': False, 'rating': 0.0}])
-        self.assertFalse(self._low_notes(self.ticket) | self._low_rating_activities(self.ticket))
+        self.assertFalse(self._low_notes(self.ticket))
+        self.assertFalse(self._low_rating_activities(self.ticket))
 
     # flips
 
@@ -270,20 +275,26 @@ class TestCsatRatingPageBrowser(HttpCase, CsatCommon):
             const reasons = document.querySelector('.o_helpdesk_rating_reasons');
             const visible = () => getComputedStyle(reasons).display !== 'none';
             if (visible()) { console.error('reasons shown for a happy face'); }
-            document.querySelector('label[for="rate_1"]').click();
-            if (!visible()) { console.error('reasons hidden for the unhappy face'); }
+            document.querySelector('#rate_1').click();
+            if (!visible()) {
+                console.error('reasons hidden for the unhappy face, checked: '
+                              + document.querySelector('input[name="rate"]:checked').value);
+            }
             document.querySelector('#reason_%s').click();
-            document.querySelector('label[for="rate_3"]').click();
+            document.querySelector('#rate_3').click();
             if (visible()) { console.error('reasons shown for a neutral face'); }
-            document.querySelector('label[for="rate_1"]').click();
+            document.querySelector('#rate_1').click();
             document.querySelector('textarea[name="feedback"]').value = 'Slow';
-            document.querySelector('.o_helpdesk_rating_form button[type="submit"]').click();
-            const check = setInterval(() => {
-                if (document.querySelector('.o_helpdesk_rating_saved')) {
-                    clearInterval(check);
+            // post what the browser would submit (with fetch, so this script stays on the page)
+            const form = document.querySelector('.o_helpdesk_rating_form');
+            if (!form.checkValidity()) { console.error('the form does not validate'); }
+            fetch(form.action, {method: 'POST', body: new FormData(form)}).then(r => r.text()).then(text => {
+                if (text.includes('o_helpdesk_rating_saved')) {
                     console.log('test successful');
+                } else {
+                    console.error('no thanks after submitting');
                 }
-            }, 100);
+            });
         """ % self.reason_slow.id
         self.browser_js(links[5], code, ready="document.readyState === 'complete'", login=None)
         self.assertRecordValues(rating, [{'consumed': True, 'rating': 1.0, 'feedback': "Slow"}])
@@ -466,4 +477,4 @@ class TestCsatBySlaOutcome(CsatCommon):
                 'helpdesk_sla.action_report_sla_compliance', wizard.ids)[0].decode()
         self.assertIn("Average rating when the SLA was met", html_report)
         self.assertRegex(' '.join(html2plaintext(html_report).split()),
-                         r"met: 4\.5 / 5; when it failed: 1\.5 / 5")
+                         r"met: 4\.5 / 5 ?; when it failed: 1\.5 / 5")

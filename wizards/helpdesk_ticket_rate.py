@@ -54,5 +54,5 @@ class HelpdeskTicketRate(models.TransientModel):
     def _get_recorded_by(self):
         """The chatter's mention of the agent who recorded the rating, e.g. "Recorded by Lena, by phone"."""
         return self.env._(
-            "Recorded by %(agent)s, %(source)s.", agent=self.env.user.name,
-            source=dict(self._fields['source']._description_selection(self.env))[self.source].lower())
+            "Recorded by %(agent)s, %(how)s.", agent=self.env.user.name,
+            how=dict(self._fields['source']._description_selection(self.env))[self.source].lower())
