@@ -178,6 +178,9 @@ class TestCsatRatingPage(HttpCase, CsatCommon):
             [('id', '=', self.rating.id)], ['helpdesk_reason_ids', 'helpdesk_team_id'], ['__count'])
         self.assertEqual(sorted((reason.name, team, count) for reason, team, count in groups),
                          [("Not solved", self.team, 1), ("Too slow", self.team, 1)])
+        search_view = self.env.ref('helpdesk_sla.rating_rating_view_search_helpdesk')
+        arch = self.Rating.get_views([[search_view.id, 'search']])['views']['search']['arch']
+        self.assertIn('name="group_reason"', arch)
 
         # a good score keeps no reason, even if some were posted
         self._post(5, reason_ids=[self.reason_slow.id])
