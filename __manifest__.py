@@ -36,14 +36,20 @@
         'report/helpdesk_sla_report_analysis_views.xml',
         'report/helpdesk_sla_compliance_report.xml',
         'report/helpdesk_sla_compliance_templates.xml',
+        'views/helpdesk_rating_reason_views.xml',
+        'views/helpdesk_rating_templates.xml',
         'views/helpdesk_menus.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
+        'demo/helpdesk_demo_rating.xml',
     ],
     'assets': {
         'web.assets_backend': [
             'helpdesk_sla/static/src/sla_countdown/*',
+        ],
+        'web.assets_frontend': [
+            'helpdesk_sla/static/src/rating/*',
         ],
         'web.assets_tests': [
             'helpdesk_sla/static/tests/tours/*',

@@ -17,3 +17,5 @@ from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
 from . import mail_thread
 from . import rating_rating
+from . import helpdesk_rating_reason
+from . import helpdesk_team_rating

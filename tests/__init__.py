@@ -17,3 +17,4 @@ from . import test_sla_states
 from . import test_orm_bypass
 from . import test_compliance_pdf
 from . import test_read_replica
+from . import test_csat_loop
