@@ -17,3 +17,4 @@ from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
 from . import mail_thread
 from . import rating_rating
+from . import rating_rating_ticket
