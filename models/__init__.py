@@ -18,3 +18,6 @@ from . import helpdesk_escalation_log
 from . import mail_thread
 from . import rating_rating
 from . import rating_rating_ticket
+from . import helpdesk_ticket_internal_fields
+from . import helpdesk_team_internal_fields
+from . import helpdesk_ticket_form

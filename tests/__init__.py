@@ -16,3 +16,4 @@ from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
 from . import test_security_side_models
+from . import test_portal_attacks
