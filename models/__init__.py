@@ -21,3 +21,4 @@ from . import rating_rating_ticket
 from . import helpdesk_ticket_internal_fields
 from . import helpdesk_team_internal_fields
 from . import helpdesk_ticket_form
+from . import helpdesk_ticket_portal_search
