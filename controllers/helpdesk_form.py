@@ -173,9 +173,9 @@ class HelpdeskTicketForm(http.Controller):
         Ticket = request.env['helpdesk.ticket'].sudo().with_context(active_test=False)
         limit = self._form_rate_limit()
         if limit > 0:
-            local, _at, domain = strip_subaddress(email).rpartition('@')
-            sender = (Domain('partner_email', '=ilike', escape_psql(f'{local}@{domain}'))
-                      | Domain('partner_email', '=ilike', f'{escape_psql(local)}+%@{escape_psql(domain)}'))
+            local, _at, host = strip_subaddress(email).rpartition('@')
+            sender = (Domain('partner_email', '=ilike', escape_psql(f'{local}@{host}'))
+                      | Domain('partner_email', '=ilike', f'{escape_psql(local)}+%@{escape_psql(host)}'))
             if partner:
                 sender |= Domain('partner_id', '=', partner.id)
             if Ticket.search_count(since & sender, limit=limit) >= limit:
