@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools import groupby as groupby_records
+from odoo.tools.sql import escape_psql
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -68,14 +69,21 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     def _ticket_get_search_domain(self, search_in, search):
+        """Tickets matching ``search`` in the chosen place; ``%`` and ``_`` match themselves.
+
+        Messages are searched as the customer reads them: public comments and emails only, never
+        internal notes (the message search bypasses message access, so the filter is explicit)."""
+        pattern = f'%{escape_psql(search)}%'
         if search_in == 'name':
-            return Domain('name', 'ilike', search)
+            return Domain('name', '=ilike', pattern)
         if search_in == 'ticket_ref':
-            return Domain('ticket_ref', 'ilike', search)
+            return Domain('ticket_ref', '=ilike', pattern)
         if search_in == 'message':
-            return Domain('message_ids', 'any', Domain('body', 'ilike', search)
-                          & Domain('message_type', 'in', ('comment', 'email')))
-        return Domain('name', 'ilike', search) | Domain('ticket_ref', 'ilike', search)
+            Message = request.env['mail.message']
+            return Domain('message_ids', 'any', Message._get_search_domain_share()
+                          & Domain('message_type', 'in', ('comment', 'email'))
+                          & Domain('body', '=ilike', pattern))
+        return Domain('name', '=ilike', pattern) | Domain('ticket_ref', '=ilike', pattern)
 
     # ------------------------------------------------------------
     # TICKET LIST

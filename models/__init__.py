@@ -19,3 +19,8 @@ from . import mail_thread
 from . import rating_rating
 from . import helpdesk_rating_reason
 from . import helpdesk_team_rating
+from . import rating_rating_ticket
+from . import helpdesk_ticket_internal_fields
+from . import helpdesk_team_internal_fields
+from . import helpdesk_ticket_form
+from . import helpdesk_ticket_portal_search

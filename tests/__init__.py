@@ -18,3 +18,5 @@ from . import test_orm_bypass
 from . import test_compliance_pdf
 from . import test_read_replica
 from . import test_csat_loop
+from . import test_security_side_models
+from . import test_portal_attacks
