@@ -13,3 +13,8 @@ from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
 from . import mail_thread
 from . import rating_rating
+from . import helpdesk_stage_sms
+from . import helpdesk_ticket_document
+from . import helpdesk_ticket_sms
+from . import helpdesk_ticket_channel
+from . import discuss_channel

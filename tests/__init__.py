@@ -13,3 +13,7 @@ from . import test_auto_close
 from . import test_tour
 from . import test_i18n
 from . import test_reporting
+from . import test_ticket_document
+from . import test_stage_sms
+from . import test_ticket_command
+from . import test_after_sales
