@@ -1,6 +1,6 @@
 {
     'name': "Helpdesk SLA",
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': "Tickets, SLA policies on business hours, escalation, CSAT and a customer portal",

@@ -13,6 +13,8 @@ from . import test_auto_close
 from . import test_tour
 from . import test_i18n
 from . import test_reporting
+from . import test_sla_states
+from . import test_orm_bypass
 from . import test_ticket_document
 from . import test_stage_sms
 from . import test_ticket_command
