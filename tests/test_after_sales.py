@@ -1,11 +1,14 @@
+import shutil
 import unittest
 
 from markupsafe import Markup
 
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import common as odoo_test_common
 
 from .common import HelpdeskCommon
+from .test_tour import CHROME_NAMES
 
 # The apps the after-sales tests need; tools/test.sh installs them in its second pass.
 APP_MODELS = ('sale.order', 'account.move.reversal', 'stock.return.picking', 'repair.order')
@@ -188,3 +191,42 @@ class TestTicketCommandLivechat(HelpdeskCommon):
         }])
         self.assertIn("Vera Visitor", str(ticket.description))
         self.assertIn("My espresso machine leaks", str(ticket.description))
+
+
+@tagged('helpdesk_sla_apps', 'post_install', '-at_install')
+class TestDocumentPickerTour(HttpCase):
+    """In the ticket form, the Related Document picker lists the customer's documents only."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        _skip_without(cls.env, ('sale.order',))
+        cls.agent = new_test_user(
+            cls.env, login='picker_agent', name="Picker Agent", email='picker@example.com', tz='UTC',
+            groups='helpdesk_sla.group_helpdesk_user,sales_team.group_sale_salesman_all_leads')
+        stage = cls.env['helpdesk.stage'].create({'name': "Picker New", 'sequence': 1})
+        team = cls.env['helpdesk.team'].create({
+            'name': "Picker Desk",
+            'member_ids': [Command.set(cls.agent.ids)],
+            'stage_ids': [Command.set(stage.ids)],
+            'privacy_visibility': 'internal',
+        })
+        customer, other = cls.env['res.partner'].create([{'name': "Carla Picker"}, {'name': "Oscar Picker"}])
+        product = cls.env['product.product'].create({'name': "Descaling service", 'type': 'service'})
+        cls.order_carla, cls.order_oscar = cls.env['sale.order'].create([{
+            'name': name,
+            'partner_id': partner.id,
+            'order_line': [Command.create({'product_id': product.id})],
+        } for name, partner in (("SO-CARLA", customer), ("SO-OSCAR", other))])
+        cls.ticket = cls.env['helpdesk.ticket'].create({
+            'name': "Descaling did not help", 'team_id': team.id, 'partner_id': customer.id})
+
+    def test_document_picker_tour(self):
+        if odoo_test_common.websocket is None:
+            raise unittest.SkipTest("websocket-client is not installed: tours skipped")
+        if not any(shutil.which(name) for name in CHROME_NAMES):
+            raise unittest.SkipTest("no Chrome or Chromium found: tours skipped")
+        self.start_tour(f'/odoo/helpdesk.ticket/{self.ticket.id}', 'helpdesk_sla_document_picker_tour',
+                        login='picker_agent', timeout=180)
+        self.assertEqual(self.ticket.document_ref, self.order_carla)
+        self.assertTrue(_links_to(self.order_carla.message_ids, self.ticket))

@@ -71,21 +71,22 @@ if wants pure; then
     esac
 fi
 
-# One Odoo test run: odoo_pass LABEL DB KEEP MODULES TAGS (MODULES comma-separated,
-# installed on a new database, updated on an existing one).
+# One Odoo test run: odoo_pass LABEL DB KEEP MODULES TAGS DEMO (MODULES comma-separated,
+# installed on a new database, updated on an existing one; DEMO 1 loads demo data).
 odoo_pass() {
-    local label=$1 db=$2 keep=$3 modules=$4 tags=$5 module_arg log rc started
+    local label=$1 db=$2 keep=$3 modules=$4 tags=$5 demo=$6 module_arg demo_arg=() log rc started
     if psql -d "$db" -Atc "select 1 from ir_module_module where name='helpdesk_sla' and state='installed'" 2>/dev/null | grep -q 1; then
         module_arg=(-i "$modules" -u helpdesk_sla)
     else
         [ "$keep" -eq 1 ] || dropdb --if-exists "$db" 2>/dev/null || true
         module_arg=(-i "$modules")
     fi
+    if [ "$demo" -eq 1 ]; then demo_arg=(--with-demo); fi
     say "Odoo tier, $label pass: database $db, modules $modules, tags $tags"
     log=$(mktemp -t "helpdesk_sla_odoo_${label}_XXXX.log")
     started=$SECONDS
     set +e
-    odoo_bin -d "$db" "${module_arg[@]}" --with-demo --test-enable --test-tags "$tags" \
+    odoo_bin -d "$db" "${module_arg[@]}" "${demo_arg[@]}" --test-enable --test-tags "$tags" \
         --stop-after-init --http-interface=127.0.0.1 --http-port="$(free_port)" \
         --log-level=test --max-cron-threads=0 --log-handler=werkzeug:WARNING > "$log" 2>&1
     rc=$?
@@ -118,7 +119,7 @@ if wants odoo; then
         ensure_addons_link
         ensure_postgres
         [ -n "$DB" ] || DB="helpdesk_sla_test_$$"
-        odoo_pass main "$DB" "$KEEP_DB" helpdesk_sla "$TAGS,-$APPS_TAG"
+        odoo_pass main "$DB" "$KEEP_DB" helpdesk_sla "$TAGS,-$APPS_TAG" 1
         [ -n "$APPS" ] || APPS=$((1 - TAGS_GIVEN))
         if [ "$APPS" -eq 1 ]; then
             missing=()
@@ -130,8 +131,9 @@ if wants odoo; then
             else
                 apps_keep=0
                 [ -z "$APPS_DB" ] || apps_keep=1
+                # no demo data: the apps' demo doubles the install time and their tests make their own data
                 odoo_pass apps "${APPS_DB:-helpdesk_sla_apps_test_$$}" "$apps_keep" \
-                    "helpdesk_sla,$(IFS=','; echo "${APPS_MODULES[*]}")" "$(apps_tags "$TAGS")"
+                    "helpdesk_sla,$(IFS=','; echo "${APPS_MODULES[*]}")" "$(apps_tags "$TAGS")" 0
             fi
         fi
     fi

@@ -22,7 +22,7 @@ registry.category("web_tour.tours").add("helpdesk_sla_ticket_command_tour", {
         },
         {
             content: "The link to the new ticket is posted in the conversation",
-            trigger: '.o-mail-Thread:contains("created from this conversation")',
+            trigger: '.o-mail-NotificationMessage:contains("created from this conversation")',
         },
     ],
 });
