@@ -58,4 +58,5 @@
     'images': ['static/description/screenshot_tickets_kanban.png'],
     'installable': True,
     'application': True,
+    'development_status': 'Beta',
 }

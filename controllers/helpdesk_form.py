@@ -25,8 +25,12 @@ class HelpdeskTicketForm(http.Controller):
     ticket goes through the ordinary ``create`` (assignment, SLA) in sudo.
     """
 
+    def _form_readonly(self, rule, args):
+        """Showing the form only reads (a replica may serve it); submitting it writes."""
+        return request.httprequest.method in ('GET', 'HEAD')
+
     @http.route('/helpdesk/<int:team_id>/submit', type='http', auth='public', methods=['GET', 'POST'],
-                website=True, sitemap=False)
+                website=True, sitemap=False, readonly=_form_readonly)
     def helpdesk_ticket_form(self, team_id, **post):
         team = self._form_get_team(team_id)
         if not team:

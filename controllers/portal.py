@@ -81,7 +81,10 @@ class HelpdeskCustomerPortal(CustomerPortal):
     # TICKET LIST
     # ------------------------------------------------------------
 
-    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True)
+    # the list and the page of a ticket only read (the customer's history lives in the session,
+    # not the database): a deployment with db_replica_host serves them from the replica
+    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True,
+                readonly=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all',
                           groupby=None, **kw):
         Ticket = request.env['helpdesk.ticket']
@@ -177,7 +180,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
         return self._get_page_view_values(ticket_sudo, access_token, values, 'my_tickets_history', False, **kwargs)
 
-    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
+    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True, readonly=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
         if ticket_sudo is None:

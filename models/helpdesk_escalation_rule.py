@@ -429,6 +429,7 @@ class HelpdeskEscalationRule(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_view_logs(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_escalation_log_action')

@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 from odoo.addons.rating.models import rating_data
@@ -76,6 +76,7 @@ class HelpdeskTicket(models.Model):
         """Open the wizard recording a rating the customer gave by phone or chat."""
         return self._action_open_ticket_wizard('helpdesk_sla.helpdesk_ticket_rate_action')
 
+    @api.readonly
     def action_open_ratings(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.rating_rating_action_helpdesk')

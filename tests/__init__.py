@@ -19,3 +19,5 @@ from . import test_ticket_document
 from . import test_stage_sms
 from . import test_ticket_command
 from . import test_after_sales
+from . import test_compliance_pdf
+from . import test_read_replica

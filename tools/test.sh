@@ -47,8 +47,9 @@ cd "$REPO_ROOT"
 ensure_tool_venv
 
 if wants static; then
-    say "Static tier: manifest, XML, CSV, ruff, pylint-odoo"
+    say "Static tier: manifest, XML, CSV, ruff, pylint-odoo, manifestoo"
     if "$VENV/bin/python" tools/check_static.py \
+        && bash tools/deps.sh --check \
         && "$VENV/bin/ruff" check --quiet . \
         && "$VENV/bin/pylint" --rcfile=.pylintrc --score=n $(git ls-files --cached --others --exclude-standard '*.py' | grep -v -e '^tests/pure/' -e '^tools/') ; then
         echo "static: 1 passed, 0 failed"
