@@ -7,7 +7,7 @@
     'author': "helpdesk_sla contributors",
     'website': "https://github.com/helpdesk-sla/helpdesk_sla",
     'license': 'LGPL-3',
-    'depends': ['mail', 'portal', 'rating', 'resource'],
+    'depends': ['mail', 'portal', 'rating', 'resource', 'sms'],
     'excludes': ['helpdesk', 'helpdesk_mgmt'],
     'data': [
         'security/helpdesk_groups.xml',
@@ -39,14 +39,20 @@
         'views/helpdesk_rating_reason_views.xml',
         'views/helpdesk_rating_templates.xml',
         'views/helpdesk_menus.xml',
+        'data/sms_template_data.xml',
+        'views/helpdesk_stage_sms_views.xml',
+        'views/helpdesk_ticket_document_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
         'demo/helpdesk_demo_rating.xml',
+        'demo/mail_canned_response_demo.xml',
     ],
     'assets': {
         'web.assets_backend': [
             'helpdesk_sla/static/src/sla_countdown/*',
+            'helpdesk_sla/static/src/document_reference/*',
+            'helpdesk_sla/static/src/discuss/*',
         ],
         'web.assets_frontend': [
             'helpdesk_sla/static/src/rating/*',

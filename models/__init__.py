@@ -24,3 +24,8 @@ from . import helpdesk_ticket_internal_fields
 from . import helpdesk_team_internal_fields
 from . import helpdesk_ticket_form
 from . import helpdesk_ticket_portal_search
+from . import helpdesk_stage_sms
+from . import helpdesk_ticket_document
+from . import helpdesk_ticket_sms
+from . import helpdesk_ticket_channel
+from . import discuss_channel

@@ -15,6 +15,10 @@ from . import test_i18n
 from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
+from . import test_ticket_document
+from . import test_stage_sms
+from . import test_ticket_command
+from . import test_after_sales
 from . import test_compliance_pdf
 from . import test_read_replica
 from . import test_csat_loop
