@@ -15,3 +15,5 @@ from . import test_i18n
 from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
+from . import test_mail_identity
+from . import test_mail_intake_robustness
