@@ -314,7 +314,9 @@ class HelpdeskTicket(models.Model):
         raw_from = ', '.join(raw_froms)
         if not (message.get('Message-Id') or '').strip():
             message_dict['message_id'] = fallback_message_id(
-                identity.email or raw_from, message_dict.get('to'), message_dict.get('subject'),
+                # Odoo builds ``to`` from a set: sorted, so that every worker hashes the same text
+                identity.email or raw_from, ','.join(sorted((message_dict.get('to') or '').split(','))),
+                message_dict.get('subject'),
                 message.get('Date') or '', message_dict.get('body') or '', received=fields.Datetime.now())
             facts['made_up_id'] = True
         references = unfold_references(message_dict.get('references') or '') + [message_dict.get('in_reply_to') or '']
