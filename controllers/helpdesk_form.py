@@ -162,9 +162,17 @@ class HelpdeskTicketForm(http.Controller):
         return values, None, 200
 
     def _form_find_partner(self, email):
-        """The contact with that email (whatever its case), or an empty recordset."""
-        return request.env['res.partner'].sudo().search(
-            [('email_normalized', '=', email)], order='id', limit=1)
+        """The contact with that email (whatever its case), or an empty recordset; never
+        the contact of a user (agent or portal customer): a visitor typing someone's
+        address does not become that person."""
+        return request.env['res.partner'].sudo().with_context(active_test=False).search(
+            [('email_normalized', '=', email), ('user_ids', '=', False), ('active', '=', True)],
+            order='id', limit=1)
+
+    def _form_email_has_user(self, email):
+        """Whether a user's contact has that email (then the form creates no new contact)."""
+        return bool(request.env['res.partner'].sudo().with_context(active_test=False).search_count(
+            [('email_normalized', '=', email), ('user_ids', '!=', False)], limit=1))
 
     def _form_is_rate_limited(self, email, partner):
         """Whether the address, or the client's IP address, already sent as many tickets in
@@ -204,7 +212,7 @@ class HelpdeskTicketForm(http.Controller):
     def _form_create_ticket(self, team, values):
         """Create the ticket (and the contact if it is new) from validated ``values``."""
         partner = values['partner']
-        if not partner:
+        if not partner and not self._form_email_has_user(values['email_normalized']):
             partner = request.env['res.partner'].sudo().create({
                 'name': values['partner_name'],
                 'email': values['partner_email'],
@@ -222,14 +230,18 @@ class HelpdeskTicketForm(http.Controller):
             'priority': values['priority'],
             'channel': 'web_form',
         }
-        if not partner.email:
+        if not partner:
+            ticket_values['partner_name'] = values['partner_name']
+            ticket_values['partner_email'] = values['email_normalized']
+        elif not partner.email:
             ticket_values['partner_email'] = values['partner_email']
         ticket = Ticket.create(ticket_values)
         if values['attachments']:
+            # posted by the system: what a visitor typed is no identity (see SECURITY.md)
             ticket.with_context(attachments_mime_plainxml=True).message_post(
                 body=request.env._("Files sent with the request."),
                 attachments=values['attachments'],
-                author_id=partner.id,
+                author_id=request.env.ref('base.partner_root').id,
                 message_type='comment',
                 subtype_xmlid='mail.mt_comment',
             )

@@ -24,3 +24,5 @@ from . import test_read_replica
 from . import test_csat_loop
 from . import test_security_side_models
 from . import test_portal_attacks
+from . import test_mail_identity
+from . import test_mail_intake_robustness
