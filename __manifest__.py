@@ -37,6 +37,9 @@
         'report/helpdesk_sla_compliance_report.xml',
         'report/helpdesk_sla_compliance_templates.xml',
         'views/helpdesk_menus.xml',
+        'views/helpdesk_team_capacity_views.xml',
+        'security/helpdesk_escalation_notification_security.xml',
+        'views/helpdesk_escalation_notification_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
@@ -50,6 +53,7 @@
         ],
     },
     'images': ['static/description/screenshot_tickets_kanban.png'],
+    'uninstall_hook': 'uninstall_hook',
     'installable': True,
     'application': True,
 }

@@ -15,3 +15,7 @@ from . import test_i18n
 from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
+from . import test_escalation_scale
+from . import test_assignment_capacity
+from . import test_assignment_concurrency
+from . import test_escalation_quiet_hours
