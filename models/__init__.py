@@ -12,6 +12,7 @@ from . import helpdesk_ticket_mail
 from . import helpdesk_ticket_rating
 from . import helpdesk_ticket_concurrency
 from . import helpdesk_ticket_capacity
+from . import helpdesk_ticket_escalation
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import helpdesk_sla_status_escalation

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from .helpdesk_escalation_rule import CLOCK_CACHE_KEY
 from .helpdesk_sla_status import SlaClock
+from .helpdesk_ticket_escalation import ESCALATION_UNTRACKED_FIELDS
 from .helpdesk_ticket_sla import REMATCH_LATER_KEY
 
 _logger = logging.getLogger(__name__)
@@ -22,6 +23,8 @@ AUTOMATION_CONTEXT = {
     'mail_auto_subscribe_no_notify': True,
     'mail_activity_quick_update': True,
     'mail_notify_force_send': False,
+    # stated in the escalation note: no second (tracking) message per ticket
+    'helpdesk_sla_untracked_fields': ESCALATION_UNTRACKED_FIELDS,
 }
 
 
@@ -104,12 +107,12 @@ class HelpdeskSlaStatus(models.Model):
                       AND line.id <= %(last_id)s
                       AND line.id != ALL(%(skipped)s)
                  GROUP BY line.ticket_id
-                 ORDER BY first_due, line.ticket_id
-                    LIMIT %(limit)s
                ), locked AS (
                    SELECT ticket.id
                      FROM helpdesk_ticket ticket
                      JOIN due ON due.ticket_id = ticket.id
+                 ORDER BY due.first_due, ticket.id
+                    LIMIT %(limit)s
                       FOR NO KEY UPDATE OF ticket SKIP LOCKED
                )
                SELECT line.id

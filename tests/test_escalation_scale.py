@@ -183,3 +183,29 @@ class TestEscalationAgentsAndCron(TransactionCase):
             agent.invalidate_all()
             ticket.message_subscribe(partner_ids=[self.follower])
             self.assertEqual(ticket.message_partner_ids.ids.count(self.follower), 1)
+
+
+@tagged('post_install', '-at_install')
+class TestEscalationMessages(EscalationCommon):
+    """An automatic escalation writes one message per ticket: its note states the priority and
+    agent it changed, which are not tracked again in a second message."""
+
+    def test_one_note_no_second_tracking_message(self):
+        self._rule(trigger_value=100, sla_ids=[Command.link(self.sla_resolution.id)], raise_priority=True,
+                   user_assign='user', user_id=self.agent_2.id)
+        ticket = self._new_ticket(user_id=self.agent.id)
+        self.env.flush_all()
+        before = ticket.message_ids
+        self._escalate(datetime(2026, 3, 2, 13, 0))
+        self.env.cr.flush()  # the tracking messages are written before the commit
+        self.assertEqual((ticket.priority, ticket.user_id), ('2', self.agent_2))
+        new = ticket.message_ids - before
+        self.assertEqual(len(new), 1, new.mapped('body'))
+        self.assertIn("Priority raised to", str(new.body))
+        self.assertIn("Reassigned to", str(new.body))
+        # by hand, the changes are tracked as usual
+        with self.travel(datetime(2026, 3, 2, 13, 30)):
+            ticket.priority = '3'
+            self.env.cr.flush()
+        self.assertTrue(ticket.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == 'priority'))

@@ -55,8 +55,12 @@ def run(env, report):
         'user_assign': 'leader', 'stage_id': escalated.id, 'notify_leader': True,
     }])
     env.flush_all()
-    report.duration(f"create 3 rules: next escalation of {2 * len(ticket_ids):,} lines computed",
-                    time.perf_counter() - start)
+    report.duration("create 3 rules (the re-planning is requested, not done in the save)",
+                    time.perf_counter() - start, budget=1.0)
+    start = time.perf_counter()
+    env['helpdesk.sla.status']._replan_pending()  # what the escalation cron, triggered at once, does first
+    env.flush_all()
+    report.duration(f"cron re-plans the next escalation of {2 * len(ticket_ids):,} lines", time.perf_counter() - start)
     env.cr.execute("ANALYZE helpdesk_sla_status")
     env.cr.execute("SELECT count(*) FROM helpdesk_sla_status WHERE escalation_due_date > %s", [now])
     assert env.cr.fetchone()[0] == 2 * len(ticket_ids), "every line has its next escalation, none due"
