@@ -19,3 +19,4 @@ from . import test_escalation_scale
 from . import test_assignment_capacity
 from . import test_assignment_concurrency
 from . import test_escalation_quiet_hours
+from . import test_uninstall
