@@ -10,16 +10,17 @@ from .common import HelpdeskCommon
 @tagged('post_install', '-at_install')
 class TestUninstall(HelpdeskCommon):
     """Uninstalling removes the addon's stages while tickets still point to them: the hook
-    releases those references first (DDL is transactional: the test rolls it back)."""
-
-    def _remove_stage(self, stage):
-        self.env.flush_all()
-        self.env.cr.execute(SQL("DELETE FROM helpdesk_stage WHERE id = %s", stage.id))
+    removes the tickets (dropped with their table right after) first. The test rolls back."""
 
     def test_stages_removable_after_the_hook(self):
-        self._create_ticket(stage_id=self.stage_progress.id)
-        with self.assertRaises(psycopg2.errors.ForeignKeyViolation), mute_logger('odoo.sql_db'), self.env.cr.savepoint():
-            self._remove_stage(self.stage_progress)  # what uninstalling logged as an error
+        ticket = self._create_ticket(stage_id=self.stage_progress.id)
+        self.env.flush_all()
+        with self.assertRaises(psycopg2.errors.ForeignKeyViolation), mute_logger('odoo.sql_db'), \
+                self.env.cr.savepoint():
+            self.env.cr.execute(SQL("DELETE FROM helpdesk_stage WHERE id = %s", self.stage_progress.id))
         uninstall_hook(self.env)
-        self._remove_stage(self.stage_progress)
-        self.env.invalidate_all()
+        self.assertFalse(ticket.exists())
+        self.assertFalse(self.env['helpdesk.sla.status'].search([('ticket_id', '=', ticket.id)]))
+        self.stage_progress.unlink()  # what the uninstallation does, without error
+        self.env.flush_all()
+        self.assertFalse(self.stage_progress.exists())
