@@ -42,6 +42,9 @@
         'data/sms_template_data.xml',
         'views/helpdesk_stage_sms_views.xml',
         'views/helpdesk_ticket_document_views.xml',
+        'views/helpdesk_team_capacity_views.xml',
+        'security/helpdesk_escalation_notification_security.xml',
+        'views/helpdesk_escalation_notification_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
@@ -62,6 +65,7 @@
         ],
     },
     'images': ['static/description/screenshot_tickets_kanban.png'],
+    'uninstall_hook': 'uninstall_hook',
     'installable': True,
     'application': True,
     'development_status': 'Beta',

@@ -1,13 +1,18 @@
 from . import helpdesk_ticket_criteria  # first: SLA policies and assignment rules inherit it
 from . import resource_calendar
+from . import resource_calendar_leaves
 from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
 from . import helpdesk_team
+from . import helpdesk_team_capacity
 from . import helpdesk_ticket
 from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_mail
 from . import helpdesk_ticket_rating
+from . import helpdesk_ticket_concurrency
+from . import helpdesk_ticket_capacity
+from . import helpdesk_ticket_escalation
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import helpdesk_sla_status_escalation
@@ -15,6 +20,8 @@ from . import helpdesk_assignment_rule
 from . import helpdesk_customer_tier
 from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
+from . import helpdesk_escalation_replan
+from . import helpdesk_escalation_notification
 from . import mail_thread
 from . import rating_rating
 from . import helpdesk_rating_reason

@@ -26,3 +26,8 @@ from . import test_security_side_models
 from . import test_portal_attacks
 from . import test_mail_identity
 from . import test_mail_intake_robustness
+from . import test_escalation_scale
+from . import test_assignment_capacity
+from . import test_assignment_concurrency
+from . import test_escalation_quiet_hours
+from . import test_uninstall
