@@ -37,6 +37,8 @@
         'report/helpdesk_sla_compliance_report.xml',
         'report/helpdesk_sla_compliance_templates.xml',
         'views/helpdesk_menus.xml',
+        'data/helpdesk_sla_audit_data.xml',
+        'views/helpdesk_sla_audit_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',

@@ -1,5 +1,6 @@
 from . import helpdesk_ticket_criteria  # first: SLA policies and assignment rules inherit it
 from . import resource_calendar
+from . import resource_calendar_replan
 from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
@@ -17,3 +18,6 @@ from . import helpdesk_escalation_rule
 from . import helpdesk_escalation_log
 from . import mail_thread
 from . import rating_rating
+from . import helpdesk_sla_event
+from . import helpdesk_sla_breach_reason
+from . import helpdesk_sla_status_replan
