@@ -56,7 +56,8 @@ class HelpdeskSlaEvent(models.Model):
     @api.depends_context('tz')
     def _compute_description(self):
         def when(value):
-            return format_datetime(self.env, value, dt_format='EEE d MMM HH:mm') if value else ""
+            return format_datetime(self.env, value, tz=self.env.context.get('tz'), dt_format='EEE d MMM HH:mm') \
+                if value else ""
 
         _ = self.env._
         for event in self:

@@ -492,6 +492,8 @@ class HelpdeskSlaStatus(models.Model):
         self.env['helpdesk.sla.event']._log([line._event_row('drop', when) for line in lines])
         lines.filtered(lambda line: not line.pause_start).write({'pause_start': when})
         lines.write({'active': False})
+        lines.ticket_id.invalidate_recordset(['sla_status_ids'])
+        lines.ticket_id.modified(['sla_status_ids'])
 
     def _revive(self, when):
         """The policy of dropped lines matches again: the lines count again and their clock
@@ -501,6 +503,7 @@ class HelpdeskSlaStatus(models.Model):
         if not lines:
             return
         lines.write({'active': True})
+        lines.ticket_id.invalidate_recordset(['sla_status_ids'])
         lines.ticket_id.modified(['sla_status_ids'])
         running = lines.filtered(lambda line: line.ticket_id.stage_id not in line.sla_id.exclude_stage_ids)
         running._resume(when)

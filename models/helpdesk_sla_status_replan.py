@@ -64,25 +64,31 @@ class HelpdeskSlaStatus(models.Model):
         return len(ids), True
 
     @api.model
-    def _cron_replan(self, batch_size=REPLAN_BATCH_SIZE):
-        """Re-plan the lines waiting for it, batch by batch, committing progress."""
+    def _cron_replan(self, batch_size=REPLAN_BATCH_SIZE, commit=True):
+        """Re-plan the lines waiting for it, batch by batch, committing progress (``commit``).
+        Returns the number of lines re-planned."""
         Cron = self.env['ir.cron']
+        total = 0
         while True:
             rows = self.env.execute_query(SQL(
                 """SELECT id, replan_reason FROM helpdesk_sla_status WHERE replan_reason IS NOT NULL
                  ORDER BY id LIMIT %s""", batch_size))
             if not rows:
-                Cron._commit_progress(remaining=0)
-                return
+                if commit:
+                    Cron._commit_progress(remaining=0)
+                return total
             by_reason = defaultdict(list)
             for line_id, reason in rows:
                 by_reason[reason].append(line_id)
             for reason, ids in by_reason.items():
                 self.sudo().browse(ids)._replan(reason)
+            total += len(rows)
+            if not commit:
+                continue
             remaining = self.env.execute_query(SQL(
                 "SELECT COUNT(*) FROM helpdesk_sla_status WHERE replan_reason IS NOT NULL"))[0][0]
             if not Cron._commit_progress(len(rows), remaining=remaining):
-                return
+                return total
 
     # ------------------------------------------------------------
     # RE-PLANNING
@@ -116,8 +122,8 @@ class HelpdeskSlaStatus(models.Model):
             key = (sla_id, start, paused)
             if key not in answers:
                 answers[key] = (
-                    clock.solve(calendar, lambda s: deadline(s, start, target, paused)),
-                    clock.solve(calendar, lambda s: due_at_fraction(s, start, target, paused, fraction)))
+                    clock.solve(calendar, lambda s, a=(start, target, paused): deadline(s, *a)),
+                    clock.solve(calendar, lambda s, a=(start, target, paused, fraction): due_at_fraction(s, *a)))
             new_deadline, new_warning = answers[key]
             new_status = self._state_of({
                 'reached_datetime': False, 'deadline': new_deadline, 'warning_date': new_warning,
@@ -129,7 +135,7 @@ class HelpdeskSlaStatus(models.Model):
                                'deadline': new_deadline, 'previous_deadline': old_deadline,
                                'user_id': self.env.uid, 'detail': reason})
         if changes:
-            line_ids, deadlines, warnings, states, paused = zip(*changes)
+            line_ids, deadlines, warnings, states, paused = zip(*changes, strict=True)
             self.env.execute_query(SQL(
                 """UPDATE helpdesk_sla_status line
                       SET deadline = new.deadline, warning_date = new.warning_date, status = new.status,

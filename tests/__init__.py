@@ -15,3 +15,6 @@ from . import test_i18n
 from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
+from . import test_sla_events
+from . import test_sla_replan
+from . import test_sla_targets

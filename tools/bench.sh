@@ -9,7 +9,8 @@ odoo_present || die "benchmarks need Odoo 19: set ODOO_HOME or run 'bash tools/r
 ensure_odoo_venv
 ensure_addons_link
 ensure_postgres
-DB=${HELPDESK_SLA_BENCH_DB:-helpdesk_sla_bench}
+# one benchmark database per checkout (two clones or worktrees never update it to each other's code)
+DB=${HELPDESK_SLA_BENCH_DB:-helpdesk_sla_bench_$(basename "$ADDONS_LINK_DIR")}
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(worktime sla assignment escalation reporting)
 
