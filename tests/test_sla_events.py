@@ -179,3 +179,21 @@ class TestSlaEvents(HelpdeskCommon):
         self.assertTrue(self.Event.with_user(self.agent).search([('ticket_id', '=', ticket.id)]))
         self.assertFalse(self.Event.with_user(self.outsider).search([('ticket_id', '=', ticket.id)]))
         self.assertTrue(self.Event.with_user(self.manager).search([('ticket_id', '=', ticket.id)]))
+
+    def test_rematch_keeps_the_escalation_ladder(self):
+        """Issue #15 item 7: flipping the priority away and back does not fire level 1 again."""
+        rule = self.env['helpdesk.escalation.rule'].create({
+            'name': "Level 1 at half time", 'level': 1, 'team_ids': [Command.link(self.team.id)],
+            'sla_ids': [Command.link(self.urgent.id)], 'trigger_type': 'consumed_pct', 'trigger_value': 50,
+            'mark_escalated': True})
+        Status = self.env['helpdesk.sla.status']
+        ticket = self._at(MONDAY_9, lambda: self._create_ticket(priority='3'))
+        urgent = ticket.sla_status_ids.filtered(lambda line: line.sla_id == self.urgent)
+        self._at(datetime(2026, 3, 2, 11, 30), lambda: Status._escalate_due(datetime(2026, 3, 2, 11, 30)))
+        self.assertEqual(urgent.escalation_log_ids.rule_id, rule)
+        self._at(datetime(2026, 3, 2, 12, 0), lambda: ticket.write({'priority': '1'}))
+        self.assertFalse(urgent.escalation_due_date, "a dropped line is not escalated")
+        self._at(datetime(2026, 3, 2, 12, 30), lambda: ticket.write({'priority': '3'}))
+        self._at(datetime(2026, 3, 2, 16, 0), lambda: Status._escalate_due(datetime(2026, 3, 2, 16, 0)))
+        self.assertEqual(len(urgent.escalation_log_ids), 1, "level 1 fired once")
+        self.assertEqual(len(ticket.escalation_log_ids), 1)
