@@ -143,6 +143,13 @@ class HelpdeskSlaStatus(models.Model):
     _at_risk_idx = models.Index('(deadline, warning_date) WHERE reached_datetime IS NULL AND pause_start IS NULL')
     _escalation_due_idx = models.Index('(escalation_due_date) WHERE escalation_due_date IS NOT NULL')
 
+    def init(self):
+        super().init()
+        # rows inserted in bulk by SQL (imports, benchmarks, other engines) count as not dropped
+        # and not exempt without naming these columns
+        self.env.cr.execute("""ALTER TABLE helpdesk_sla_status ALTER COLUMN active SET DEFAULT TRUE,
+                                                           ALTER COLUMN is_exempt SET DEFAULT FALSE""")
+
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
@@ -379,6 +386,9 @@ class HelpdeskSlaStatus(models.Model):
         self._cache_new_lines(lines, columns, arrays, {'create_uid': uid, 'create_date': now, 'active': True,
                                                        'is_exempt': False, 'write_uid': uid, 'write_date': now})
         lines.ticket_id.modified(['sla_status_ids'])
+        # their start (and pause) events were inserted by the same statement: read on demand
+        lines.invalidate_recordset(['event_ids'])
+        lines.ticket_id.invalidate_recordset(['sla_event_ids'])
         if self.env['helpdesk.escalation.rule'].sudo().search_count([], limit=1):
             self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
         return lines

@@ -1,4 +1,5 @@
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo.fields import Command
@@ -150,3 +151,36 @@ class TestSlaReplan(HelpdeskCommon):
         self.assertEqual(set(lines.mapped('deadline')), {datetime(2026, 3, 2, 17, 0)})
         self.assertFalse(any(lines.mapped('replan_reason')))
         self.assertEqual(set(tickets.mapped('sla_deadline')), {datetime(2026, 3, 2, 17, 0)})
+
+    def test_replanned_deadlines_equal_plan_hours(self):
+        """Generated cases around the spring DST change on Brussels hours with a lunch break:
+        after a public holiday is added, then removed, and after the target changes, every open
+        line's deadline equals resource.calendar.plan_hours(target, start) to the second."""
+        brussels = self.env['resource.calendar'].create({
+            'name': "Brussels with lunch", 'tz': 'Europe/Brussels',
+            'attendance_ids': [Command.clear()] + [Command.create({
+                'name': f"{day} {start}", 'dayofweek': str(day), 'hour_from': start, 'hour_to': end,
+                'day_period': period}) for day in range(5)
+                for start, end, period in ((8.5, 12.0, 'morning'), (13.0, 17.5, 'afternoon'))],
+        })
+        self.team.resource_calendar_id = brussels
+        rng = random.Random(20260329)
+        starts = sorted(datetime(2026, 3, 23) + timedelta(minutes=rng.randrange(12 * 24 * 60)) for _ in range(25))
+        tickets = self.env['helpdesk.ticket']
+        for start in starts:
+            tickets |= self._at(start, lambda: self._create_ticket(stage_id=self.stage_progress.id))
+
+        def check(hours):
+            self.env.invalidate_all()
+            for line in tickets.sla_status_ids:
+                self.assertEqual(line.deadline, brussels.plan_hours(hours, line.start_date, compute_leaves=True),
+                                 f"{hours} h from {line.start_date}")
+
+        check(4.0)
+        holiday = self._at(datetime(2026, 3, 23), lambda: self.env['resource.calendar.leaves'].create({
+            'name': "Public holiday", 'date_from': datetime(2026, 3, 29, 22, 0), 'date_to': datetime(2026, 3, 30, 21, 59, 59)}))
+        check(4.0)
+        self._at(datetime(2026, 3, 23), lambda: self.solve.write({'time': 13.5}))
+        check(13.5)
+        self._at(datetime(2026, 3, 23), holiday.unlink)
+        check(13.5)

@@ -70,9 +70,9 @@ def failed_count(env, report, team, stages, tickets=100_000):
     cr.execute("""
         INSERT INTO helpdesk_sla_status (ticket_id, sla_id, target_type, company_id, team_id, priority,
                                          start_date, deadline, warning_date, status, paused_seconds,
-                                         create_date, write_date)
+                                         active, is_exempt, create_date, write_date)
         SELECT t.id, p.id, p.target_type, %(company)s, %(team)s, '2', now() - interval '3 days', t.deadline,
-               now() - interval '1 day', 'ongoing', 0, now(), now()
+               now() - interval '1 day', 'ongoing', 0, true, false, now(), now()
           FROM unnest(%(ids)s, %(deadlines)s) AS t(id, deadline)
                CROSS JOIN unnest(%(policies)s, %(types)s) AS p(id, target_type)
     """, {'ids': ids, 'deadlines': [deadline for _id, deadline in rows], 'policies': policies.ids,
