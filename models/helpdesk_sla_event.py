@@ -23,13 +23,14 @@ class HelpdeskSlaEvent(models.Model):
     _description = "SLA Line Event"
     _order = 'date desc, id desc'
     _rec_name = 'event_type'
+    _log_access = False  # immutable rows: ``date`` and ``user_id`` say when and who, and bulk inserts stay light
 
     status_id = fields.Many2one(
         'helpdesk.sla.status', string="SLA Line", required=True, index=True, ondelete='cascade', readonly=True)
     ticket_id = fields.Many2one('helpdesk.ticket', required=True, index=True, ondelete='cascade', readonly=True)
     sla_id = fields.Many2one(related='status_id.sla_id', string="SLA Policy", store=True)
     team_id = fields.Many2one(related='status_id.team_id', store=True)
-    company_id = fields.Many2one(related='status_id.company_id', store=True)
+    company_id = fields.Many2one(related='status_id.company_id')
     target_type = fields.Selection(related='status_id.target_type')
     event_type = fields.Selection(EVENT_TYPES, string="Event", required=True, readonly=True)
     date = fields.Datetime(required=True, readonly=True, help="When it happened on the SLA clock.")
@@ -98,31 +99,27 @@ class HelpdeskSlaEvent(models.Model):
     def _log(self, rows):
         """Insert events in one statement. ``rows``: dicts with ``status_id``, ``ticket_id``,
         ``event_type``, ``date`` and optionally ``deadline``, ``previous_deadline``,
-        ``pause_start``, ``stage_id``, ``user_id``, ``note``. Related stored fields (policy,
-        team, company) are filled from the lines in the same statement."""
+        ``pause_start``, ``stage_id``, ``user_id``, ``note``, ``detail``. The stored related
+        policy and team are filled from the lines in the same statement."""
         if not rows:
             return
-        uid, now = self.env.uid, fields.Datetime.now()
-        self.env['helpdesk.sla.status'].flush_model(['sla_id', 'team_id', 'company_id'])
+        self.env['helpdesk.sla.status'].flush_model(['sla_id', 'team_id'])
 
         def column(name):
             return [row.get(name) or None for row in rows]
 
         self.env.execute_query(SQL(
             """INSERT INTO helpdesk_sla_event (status_id, ticket_id, event_type, date, deadline, previous_deadline,
-                                               pause_start, stage_id, user_id, note, detail, sla_id, team_id,
-                                               company_id,
-                                               create_uid, create_date, write_uid, write_date)
+                                               pause_start, stage_id, user_id, note, detail, sla_id, team_id)
                SELECT new.status_id, new.ticket_id, new.event_type, new.date, new.deadline, new.previous_deadline,
-                      new.pause_start, new.stage_id, new.user_id, new.note, new.detail, line.sla_id, line.team_id,
-                      line.company_id, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      new.pause_start, new.stage_id, new.user_id, new.note, new.detail, line.sla_id, line.team_id
                  FROM unnest(%(status)s::int[], %(ticket)s::int[], %(kind)s::varchar[], %(date)s::timestamp[],
                              %(deadline)s::timestamp[], %(previous)s::timestamp[], %(pause)s::timestamp[],
                              %(stage)s::int[], %(user)s::int[], %(note)s::varchar[], %(detail)s::varchar[])
                       AS new(status_id, ticket_id, event_type, date, deadline, previous_deadline, pause_start,
                              stage_id, user_id, note, detail)
                  JOIN helpdesk_sla_status line ON line.id = new.status_id""",
-            uid=uid, now=now, status=column('status_id'), ticket=column('ticket_id'), kind=column('event_type'),
+            status=column('status_id'), ticket=column('ticket_id'), kind=column('event_type'),
             date=column('date'), deadline=column('deadline'), previous=column('previous_deadline'),
             pause=column('pause_start'), stage=column('stage_id'), user=column('user_id'), note=column('note'),
             detail=column('detail')))

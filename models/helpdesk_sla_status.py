@@ -286,6 +286,16 @@ class HelpdeskSlaStatus(models.Model):
                    line=line, counted=self._sql_counted(alias))
 
     @api.model
+    def _sql_fail_date(self, alias, now=None):
+        """SQL expression of ``_fail_date_of`` (NULL for never)."""
+        line = SQL.identifier(alias)
+        return SQL(
+            """(CASE WHEN %(counted)s AND %(line)s.is_exempt IS NOT TRUE AND %(line)s.reached_datetime IS NULL
+                     AND (%(line)s.pause_start IS NULL OR %(line)s.deadline < %(line)s.pause_start)
+                   THEN %(line)s.deadline END)""",
+            line=line, counted=self._sql_counted(alias))
+
+    @api.model
     def _sql_failed(self, alias, now):
         """SQL condition of the 'failed' state at ``now`` (see ``_fail_date_of``)."""
         line = SQL.identifier(alias)
@@ -366,14 +376,13 @@ class HelpdeskSlaStatus(models.Model):
                    INSERT INTO helpdesk_sla_status (%(columns)s, active, is_exempt,
                                                     create_uid, create_date, write_uid, write_date)
                    SELECT *, TRUE, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s)
-                   RETURNING id, ticket_id, sla_id, team_id, company_id, start_date, pause_start, deadline
+                   RETURNING id, ticket_id, sla_id, team_id, start_date, pause_start, deadline
                ), event AS (
-                   INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, company_id, event_type,
-                                                   date, deadline, user_id, create_uid, create_date, write_uid,
-                                                   write_date)
-                   SELECT id, ticket_id, sla_id, team_id, company_id, kind.event_type,
+                   INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, event_type, date,
+                                                   deadline, user_id)
+                   SELECT id, ticket_id, sla_id, team_id, kind.event_type,
                           CASE WHEN kind.event_type = 'start' THEN start_date ELSE pause_start END,
-                          deadline, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                          deadline, %(uid)s
                      FROM line, (VALUES ('start'), ('pause')) AS kind(event_type)
                     WHERE kind.event_type = 'start' OR line.pause_start IS NOT NULL
                )
@@ -526,6 +535,15 @@ class HelpdeskSlaStatus(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Lines created through the ORM (the engine inserts them in bulk: ``_create_lines``)
+        get their 'start' event too."""
+        lines = super().create(vals_list)
+        self.env['helpdesk.sla.event'].sudo()._log([
+            line._event_row('start', line.start_date) for line in lines if line.start_date])
+        return lines
+
     EXEMPT_FIELDS = frozenset({'is_exempt', 'exempt_reason'})
     BREACH_FIELDS = frozenset({'breach_reason_id', 'breach_note'})
 
@@ -581,16 +599,14 @@ class HelpdeskSlaStatus(models.Model):
         self.flush_model()
         now = fields.Datetime.now()
         self.env.execute_query(SQL(
-            """INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, company_id, event_type, date,
-                                               deadline, create_uid, create_date, write_uid, write_date)
-               SELECT line.id, line.ticket_id, line.sla_id, line.team_id, line.company_id, 'breach', line.deadline,
-                      line.deadline, %(uid)s, %(now)s, %(uid)s, %(now)s
+            """INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, event_type, date, deadline)
+               SELECT line.id, line.ticket_id, line.sla_id, line.team_id, 'breach', line.deadline, line.deadline
                  FROM helpdesk_sla_status line
                 WHERE %(failed)s
                   AND NOT EXISTS (SELECT 1 FROM helpdesk_sla_event event
                                    WHERE event.status_id = line.id AND event.event_type = 'breach'
                                      AND event.date = line.deadline)""",
-            uid=self.env.uid, now=now, failed=self._sql_failed('line', now)))
+            failed=self._sql_failed('line', now)))
         self.env['helpdesk.sla.event'].invalidate_model()
         running = Domain('reached_datetime', '=', False) & Domain('pause_start', '=', False)
         self.search(running & Domain('status', 'in', ['ongoing', 'warning']) & Domain('is_failed', '=', True)

@@ -71,9 +71,12 @@ class TestOrmBypass(HelpdeskCommon):
                 self.assertEqual(len(ticket.sla_status_ids), 2)
                 self.assertEqual((ticket.sla_deadline, ticket.sla_fail_date, ticket.sla_status),
                                  cached_summary[ticket], "the ticket summary was computed from that cache")
+            row = [name for name in stored if name != 'event_ids']
             for bypass_line, orm_line in zip(bypass, orm, strict=True):
-                self.assertEqual({name: bypass_line[name] for name in stored},
-                                 {name: orm_line[name] for name in stored}, "same row as the ORM's create")
+                self.assertEqual({name: bypass_line[name] for name in row},
+                                 {name: orm_line[name] for name in row}, "same row as the ORM's create")
+                self.assertEqual(bypass_line.event_ids.mapped('event_type'), ['start'])
+                self.assertEqual(orm_line.event_ids.mapped('event_type'), ['start'], "both write the start event")
             self.assertEqual([t.sla_deadline for t in bypass_tickets], [t.sla_deadline for t in orm_tickets])
 
     def _statements(self, action):

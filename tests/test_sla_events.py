@@ -197,3 +197,20 @@ class TestSlaEvents(HelpdeskCommon):
         self._at(datetime(2026, 3, 2, 16, 0), lambda: Status._escalate_due(datetime(2026, 3, 2, 16, 0)))
         self.assertEqual(len(urgent.escalation_log_ids), 1, "level 1 fired once")
         self.assertEqual(len(ticket.escalation_log_ids), 1)
+
+
+@tagged('post_install', '-at_install')
+class TestSlaAuditDemo(HelpdeskCommon):
+    """The demo data shows the audit trail: events, a breach with its reason, an exemption."""
+
+    def test_demo_audit_trail(self):
+        breached = self.env.ref('helpdesk_sla.ticket_billing_01', raise_if_not_found=False)
+        if not breached:
+            self.skipTest("database installed without demo data")
+        line = breached.sla_status_ids.filtered(lambda line: line.target_type == 'first_response')
+        self.assertTrue(line.breach_reason_id)
+        self.assertEqual(line.event_ids.filtered(lambda event: event.event_type == 'breach').date, line.deadline)
+        exempt = self.env.ref('helpdesk_sla.ticket_billing_02').sla_status_ids.filtered('is_exempt')
+        self.assertTrue(exempt.event_ids.filtered(lambda event: event.event_type == 'exempt'))
+        waited = self.env.ref('helpdesk_sla.ticket_billing_03').sla_event_ids
+        self.assertTrue({'start', 'pause', 'resume'} <= set(waited.mapped('event_type')))

@@ -175,6 +175,12 @@ class TestSlaReplan(HelpdeskCommon):
             for line in tickets.sla_status_ids:
                 self.assertEqual(line.deadline, brussels.plan_hours(hours, line.start_date, compute_leaves=True),
                                  f"{hours} h from {line.start_date}")
+            # the tickets' summary rewritten in SQL is what the ORM computes
+            summary = ['sla_deadline', 'sla_fail_date', 'sla_status', 'sla_reached_late', 'sla_success']
+            stored = tickets.read(summary)
+            self.env.add_to_compute(tickets._fields['sla_deadline'], tickets)
+            tickets._recompute_recordset(summary)
+            self.assertEqual(tickets.read(summary), stored)
 
         check(4.0)
         holiday = self._at(datetime(2026, 3, 23), lambda: self.env['resource.calendar.leaves'].create({

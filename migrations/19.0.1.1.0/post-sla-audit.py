@@ -16,12 +16,11 @@ def migrate(cr, version):
     cr.execute("UPDATE helpdesk_sla_status SET is_exempt = FALSE WHERE is_exempt IS NULL")
     cr.execute("DROP INDEX IF EXISTS helpdesk_sla_status_one_line_per_target")
     cr.execute("""
-        INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, company_id, event_type, date, deadline,
-                                        create_uid, create_date, write_uid, write_date)
-        SELECT line.id, line.ticket_id, line.sla_id, line.team_id, line.company_id, kind.event_type,
+        INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, event_type, date, deadline)
+        SELECT line.id, line.ticket_id, line.sla_id, line.team_id, kind.event_type,
                CASE kind.event_type WHEN 'start' THEN line.start_date WHEN 'reach' THEN line.reached_datetime
                     ELSE line.pause_start END,
-               line.deadline, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+               line.deadline
           FROM helpdesk_sla_status line
          CROSS JOIN (VALUES ('start'), ('reach'), ('pause')) AS kind(event_type)
          WHERE NOT EXISTS (SELECT 1 FROM helpdesk_sla_event event WHERE event.status_id = line.id)
@@ -29,5 +28,5 @@ def migrate(cr, version):
            AND (kind.event_type = 'start'
                 OR (kind.event_type = 'reach' AND line.reached_datetime IS NOT NULL)
                 OR (kind.event_type = 'pause' AND line.pause_start IS NOT NULL AND line.reached_datetime IS NULL))
-    """, {'uid': SUPERUSER_ID})
+    """)
     api.Environment(cr, SUPERUSER_ID, {})['helpdesk.ticket'].invalidate_model()
