@@ -144,11 +144,12 @@ class HelpdeskSlaStatus(models.Model):
     _escalation_due_idx = models.Index('(escalation_due_date) WHERE escalation_due_date IS NOT NULL')
 
     def init(self):
-        super().init()
+        result = super().init()
         # rows inserted in bulk by SQL (imports, benchmarks, other engines) count as not dropped
         # and not exempt without naming these columns
         self.env.cr.execute("""ALTER TABLE helpdesk_sla_status ALTER COLUMN active SET DEFAULT TRUE,
                                                            ALTER COLUMN is_exempt SET DEFAULT FALSE""")
+        return result
 
     # ------------------------------------------------------------
     # COMPUTES
