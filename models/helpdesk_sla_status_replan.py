@@ -180,7 +180,9 @@ class HelpdeskSlaStatus(models.Model):
                              FROM helpdesk_sla_status line
                             WHERE line.ticket_id = ANY(%(ids)s) AND %(counted)s
                          GROUP BY line.ticket_id) AS summary
-                    WHERE ticket.id = summary.ticket_id""",
+                    WHERE ticket.id = summary.ticket_id
+                      AND (ticket.sla_deadline, ticket.sla_fail_date, ticket.sla_status)
+                          IS DISTINCT FROM (summary.deadline, summary.fail_date, summary.status)""",
                 fail_date=self._sql_fail_date('line'), severity=SLA_STATE_SEVERITY, ids=list(chunk),
                 counted=self._sql_counted('line')))
         Ticket.invalidate_model(['sla_deadline', 'sla_fail_date', 'sla_status'])

@@ -212,5 +212,5 @@ class TestSlaAuditDemo(HelpdeskCommon):
         self.assertEqual(line.event_ids.filtered(lambda event: event.event_type == 'breach').date, line.deadline)
         exempt = self.env.ref('helpdesk_sla.ticket_billing_02').sla_status_ids.filtered('is_exempt')
         self.assertTrue(exempt.event_ids.filtered(lambda event: event.event_type == 'exempt'))
-        waited = self.env.ref('helpdesk_sla.ticket_billing_03').sla_event_ids
+        waited = self.env.ref('helpdesk_sla.ticket_billing_02').sla_event_ids
         self.assertTrue({'start', 'pause', 'resume'} <= set(waited.mapped('event_type')))
