@@ -1,6 +1,7 @@
 from . import helpdesk_ticket_criteria  # first: SLA policies and assignment rules inherit it
 from . import resource_calendar
 from . import resource_calendar_leaves
+from . import resource_calendar_replan
 from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
@@ -36,3 +37,6 @@ from . import helpdesk_ticket_document
 from . import helpdesk_ticket_sms
 from . import helpdesk_ticket_channel
 from . import discuss_channel
+from . import helpdesk_sla_event
+from . import helpdesk_sla_breach_reason
+from . import helpdesk_sla_status_replan
