@@ -27,9 +27,6 @@ from . import mail_thread
 from . import rating_rating
 from . import helpdesk_rating_reason
 from . import helpdesk_team_rating
-from . import rating_rating_ticket
-from . import helpdesk_ticket_internal_fields
-from . import helpdesk_team_internal_fields
 from . import helpdesk_ticket_form
 from . import helpdesk_ticket_portal_search
 from . import helpdesk_stage_sms
@@ -40,3 +37,5 @@ from . import discuss_channel
 from . import helpdesk_sla_event
 from . import helpdesk_sla_breach_reason
 from . import helpdesk_sla_status_replan
+from . import helpdesk_ticket_internal_fields  # last: the portal boundary of every field above
+from . import helpdesk_team_internal_fields

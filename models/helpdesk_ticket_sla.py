@@ -220,7 +220,7 @@ class HelpdeskTicket(models.Model):
         """A public agent reply reaches first-response targets, open next-response windows and
         the running periodic-update windows; on open tickets it opens the next periodic-update
         window."""
-        first_replies = self.filtered(lambda ticket: not ticket.date_first_response).sudo()
+        first_replies = self.sudo().filtered(lambda ticket: not ticket.date_first_response)
         first_replies.date_first_response = when
         first_replies._reporting_stamp(('date_first_response',))
         self.sudo().sla_status_ids.filtered(
@@ -231,7 +231,7 @@ class HelpdeskTicket(models.Model):
 
     def _sla_on_customer_message(self, when):
         """A customer message after an agent reply opens a next-response window (one at a time)."""
-        self.filtered('date_first_response')._sla_open_windows('next_response', when)
+        self.sudo().filtered('date_first_response')._sla_open_windows('next_response', when)
 
     def _sla_on_assignment(self, when):
         """The ticket got an agent: reach its assignment targets (the first assignment counts)."""
