@@ -57,6 +57,15 @@ class HelpdeskCommon(TransactionCase):
         with freeze_time(when), patch.object(self.env.cr, 'now', lambda: when):
             yield
 
+    def _at(self, when, action):
+        """Run ``action`` at ``when`` and write it to the database (write dates are stamped
+        then); the cache is emptied so that what follows reads what was stored."""
+        with self.travel(when):
+            result = action()
+            self.env.flush_all()
+            self.env.invalidate_all()
+        return result
+
     @classmethod
     def _create_ticket(cls, **values):
         values.setdefault('name', "Printer on fire")

@@ -42,12 +42,6 @@ class TestCompliancePdf(HelpdeskCommon, HttpCase):
                 f"pdftotext is {'present' if shutil.which('pdftotext') else 'absent'} "
                 "(apt-get install wkhtmltopdf poppler-utils, or bash tools/run.sh --setup-only)")
 
-    def _at(self, when, action):
-        with self.travel(when):
-            result = action()
-            self.env.flush_all()
-        return result
-
     def _reply(self, ticket):
         ticket.message_post(body="On it", message_type='comment', subtype_xmlid='mail.mt_comment',
                             author_id=self.agent.partner_id.id)

@@ -47,12 +47,6 @@ class TestReporting(HelpdeskCommon):
     # DATA SET
     # ------------------------------------------------------------
 
-    def _at(self, when, action):
-        with self.travel(when):
-            result = action()
-            self.env.flush_all()  # write dates are stamped when written to the database
-        return result
-
     def _reply(self, ticket, author):
         ticket.message_post(body="Reply", message_type='comment', subtype_xmlid='mail.mt_comment',
                             author_id=author.partner_id.id if author._name == 'res.users' else author.id)

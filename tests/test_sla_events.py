@@ -29,13 +29,6 @@ class TestSlaEvents(HelpdeskCommon):
         })
         cls.reason = cls.env['helpdesk.sla.breach.reason'].create({'name': "Customer unreachable"})
 
-    def _at(self, when, action):
-        with self.travel(when):
-            result = action()
-            self.env.flush_all()
-            self.env.invalidate_all()
-            return result
-
     def _events(self, line):
         return [(event.event_type, event.date, event.deadline)
                 for event in self.Event.search([('status_id', '=', line.id)], order='date, id')]

@@ -27,13 +27,6 @@ class TestSlaReplan(HelpdeskCommon):
             'exclude_stage_ids': [Command.link(cls.stage_waiting.id)],
         })
 
-    def _at(self, when, action):
-        with self.travel(when):
-            result = action()
-            self.env.flush_all()
-            self.env.invalidate_all()
-            return result
-
     def _line(self, ticket):
         return ticket.sla_status_ids.filtered(lambda line: line.sla_id == self.solve)
 

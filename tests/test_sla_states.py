@@ -52,11 +52,6 @@ class TestSlaStates(HelpdeskCommon):
         self._at(datetime(2026, 3, 2, 12, 0), lambda: self._reply(self.tickets['late']))
         self.all_tickets = self.Ticket.union(*self.tickets.values())
 
-    def _at(self, when, action):
-        with self.travel(when):
-            action()
-            self.env.flush_all()
-
     def _reply(self, ticket):
         ticket.with_user(self.agent).message_post(
             body="On it", message_type='comment', subtype_xmlid='mail.mt_comment')

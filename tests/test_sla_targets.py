@@ -24,13 +24,6 @@ class TestSlaTargets(HelpdeskCommon):
             'name': "Update every 2 h", 'team_id': cls.team.id, 'target_type': 'periodic_update', 'time': 2.0,
             'exclude_stage_ids': [Command.link(cls.stage_waiting.id)]})
 
-    def _at(self, when, action):
-        with self.travel(when):
-            result = action()
-            self.env.flush_all()
-            self.env.invalidate_all()
-            return result
-
     def _lines(self, ticket, sla):
         return ticket.sla_status_ids.filtered(lambda line: line.sla_id == sla).sorted('start_date')
 
