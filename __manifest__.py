@@ -1,6 +1,6 @@
 {
     'name': "Helpdesk SLA",
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Services/Helpdesk',
     'sequence': 50,
     'summary': "Tickets, SLA policies on business hours, escalation, CSAT and a customer portal",
@@ -36,6 +36,7 @@
         'report/helpdesk_sla_report_analysis_views.xml',
         'report/helpdesk_sla_compliance_report.xml',
         'report/helpdesk_sla_compliance_templates.xml',
+        'views/helpdesk_working_time_views.xml',
         'views/helpdesk_menus.xml',
     ],
     'demo': [

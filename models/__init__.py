@@ -4,7 +4,10 @@ from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
 from . import helpdesk_team
+from . import helpdesk_team_email
 from . import helpdesk_ticket
+from . import helpdesk_ticket_triage
+from . import helpdesk_ticket_acknowledgement
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import helpdesk_assignment_rule

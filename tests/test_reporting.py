@@ -290,7 +290,8 @@ class TestReporting(HelpdeskCommon):
         with self.travel(NOW):
             for card, tickets in expected.items():
                 action = self.team.with_context(ticket_filter=card).action_view_tickets()
-                self.assertEqual(self.env['helpdesk.ticket'].search(action['domain']), tickets, card)
+                domain = action['domain'] + [('team_id', '=', action['context']['search_default_team_id'])]
+                self.assertEqual(self.env['helpdesk.ticket'].search(domain), tickets, card)
 
     # ------------------------------------------------------------
     # COMPLIANCE REPORT
