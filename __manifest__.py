@@ -25,6 +25,7 @@
         'views/helpdesk_assignment_rule_views.xml',
         'views/helpdesk_escalation_rule_views.xml',
         'views/helpdesk_ticket_views.xml',
+        'wizards/helpdesk_sla_matrix_views.xml',
         'views/helpdesk_team_views.xml',
         'views/helpdesk_portal_templates.xml',
         'views/rating_rating_views.xml',
@@ -45,6 +46,8 @@
     'assets': {
         'web.assets_backend': [
             'helpdesk_sla/static/src/sla_countdown/*',
+            'helpdesk_sla/static/src/scss/*',
+            'helpdesk_sla/static/src/ticket_views/*',
         ],
         'web.assets_tests': [
             'helpdesk_sla/static/tests/tours/*',

@@ -1,10 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .helpdesk_ticket import TICKET_PRIORITIES
-
 SLA_PRIORITY_ANY = 'any'
-SLA_PRIORITIES = [(SLA_PRIORITY_ANY, "Any"), *TICKET_PRIORITIES]
 
 
 class HelpdeskSla(models.Model):
@@ -56,7 +53,8 @@ class HelpdeskSla(models.Model):
         help="The SLA is at risk once this share of its time is consumed.")
     # matching criteria (empty = any): types, tags, tiers and domain come from the criteria mixin
     priority = fields.Selection(
-        SLA_PRIORITIES, default=SLA_PRIORITY_ANY, required=True, tracking=True,
+        selection_add=[(SLA_PRIORITY_ANY, "Any"), ('0',)], ondelete={SLA_PRIORITY_ANY: 'cascade'},
+        default=SLA_PRIORITY_ANY, required=True, tracking=True,
         help="Only tickets of this priority; Any: every priority.")
     partner_ids = fields.Many2many('res.partner', string="Customers")
     status_ids = fields.One2many('helpdesk.sla.status', 'sla_id', string="SLA Lines")
@@ -124,6 +122,12 @@ class HelpdeskSla(models.Model):
         later one, or any closing stage (closing a ticket ends its clocks)."""
         self.ensure_one()
         return stage.fold or bool(self.stage_id) and stage.sequence >= self.stage_id.sequence
+
+    def _is_matrix_policy(self):
+        """A policy the SLA matrix shows: one that matches tickets by priority only."""
+        self.ensure_one()
+        return not (self.ticket_type_ids or self.tag_ids or self.partner_category_ids or self.partner_ids
+                    or self.domain)
 
     def _get_schedule_calendar(self):
         """The calendar the clock runs on, or an empty recordset for 24/7."""

@@ -13,3 +13,5 @@ from . import test_auto_close
 from . import test_tour
 from . import test_i18n
 from . import test_reporting
+from . import test_first_hour
+from . import test_tour_first_hour
