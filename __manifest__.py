@@ -42,6 +42,7 @@
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
+        'demo/helpdesk_demo_history.xml',
     ],
     'assets': {
         'web.assets_backend': [

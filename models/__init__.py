@@ -8,6 +8,7 @@ from . import helpdesk_team_email
 from . import helpdesk_ticket
 from . import helpdesk_ticket_triage
 from . import helpdesk_ticket_acknowledgement
+from . import helpdesk_ticket_demo
 from . import helpdesk_sla
 from . import helpdesk_sla_status
 from . import helpdesk_assignment_rule

@@ -1,7 +1,8 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from lxml import etree, html
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
@@ -284,3 +285,37 @@ class TestFirstHourReports(HelpdeskCommon):
                          [('team_id', 'row'), ('priority', 'col'), ('success_rate', 'measure')])
         self.assertEqual(pivot_fields('helpdesk_sla.helpdesk_ticket_report_analysis_view_pivot')[:2],
                          [('team_id', 'row'), ('priority', 'col')])
+
+
+@tagged('post_install', '-at_install')
+class TestFirstHourDemoHistory(HelpdeskCommon):
+    """The demo data has months of history: every report and the overview show something real."""
+
+    def test_demo_history(self):
+        billing = self.env.ref('helpdesk_sla.team_billing', raise_if_not_found=False)
+        if not billing:
+            self.skipTest("database installed without demo data")
+        teams = billing | self.env.ref('helpdesk_sla.team_technical')
+        now = fields.Datetime.now()
+        tickets = self.env['helpdesk.ticket'].search([('team_id', 'in', teams.ids)])
+        old = tickets.filtered(lambda ticket: ticket.create_date < now - timedelta(days=60))
+        self.assertGreaterEqual(len(old), 25, "tickets created months ago")
+        self.assertTrue(all(old.mapped('is_closed')))
+        self.assertTrue(all(old.mapped('date_first_response')))
+        self.assertTrue(any(old.mapped('sla_reached_late')), "some breaches")
+        self.assertTrue(any(old.mapped('sla_success')), "mostly on time")
+        months = {ticket.create_date.strftime('%Y-%m') for ticket in tickets}
+        self.assertGreaterEqual(len(months), 4)
+        ratings = self.env['rating.rating'].search([
+            ('res_model', '=', 'helpdesk.ticket'), ('res_id', 'in', old.ids), ('consumed', '=', True)])
+        self.assertTrue(ratings.filtered(lambda rating: rating.rating >= 4), "good ratings")
+        self.assertTrue(ratings.filtered(lambda rating: rating.rating <= 2), "bad ratings")
+        self.assertTrue(all(rating.create_date < now - timedelta(days=50) for rating in ratings),
+                        "rated when the tickets were solved")
+        # the reports see the history, in working hours
+        rows = self.env['helpdesk.sla.report.analysis'].search([('ticket_id', 'in', old.ids)])
+        self.assertTrue(rows.filtered(lambda row: row.exceeded_hours > 0))
+        first_responses = old.filtered(lambda ticket: ticket.first_response_hours > 0)
+        self.assertTrue(first_responses)
+        self.assertFalse(self.env['mail.mail'].search([('res_id', 'in', old.ids), ('model', '=', 'helpdesk.ticket')]),
+                         "no history email waits in the queue")

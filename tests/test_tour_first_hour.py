@@ -76,8 +76,8 @@ class TestTourFirstHour(TestTour):
             'date_to': now + timedelta(days=20, hours=23)})
 
     def test_first_hour_agent_tour(self):
-        self.assertFalse(self.hour_waiting_ticket.sla_paused, "one of its two clocks runs")
         self.start_tour('/odoo', 'helpdesk_sla_first_hour_agent_tour', login='tour_agent', timeout=240)
+        self.assertFalse(self.hour_waiting_ticket.sla_paused, "one of its two clocks runs")
         self.assertEqual(self.hour_urgent.stage_id, self.hour_solved, "solved in one click")
         self.assertTrue(self.hour_urgent.date_first_response)
 

@@ -75,28 +75,6 @@ registry.category("web_tour.tours").add("helpdesk_sla_first_hour_agent_tour", {
             run: "click",
         },
         {
-            content: "Open the ticket waiting on the customer",
-            trigger: '.o_list_view .o_data_row:contains("Hour waiting ticket") td[name="name"]',
-            run: "click",
-        },
-        {
-            content: "One clock is paused but the other runs: the header shows the running deadline",
-            trigger: '.o_form_view .oe_title .o_sla_countdown:contains("left"):not(:contains("paused"))',
-        },
-        {
-            content: "The priority is written next to its stars",
-            trigger: '.o_form_view .oe_title .o_helpdesk_priority_label:contains("High")',
-        },
-        {
-            content: "Policy chips show their whole name",
-            trigger: '.o_form_view .o_helpdesk_sla_chips .o_tag:contains("Hour: resolution in 8 hours, paused while waiting")',
-        },
-        {
-            content: "Back to the queue",
-            trigger: '.o_breadcrumb .o_back_button a, .o_breadcrumb .breadcrumb-item a:contains("My Queue")',
-            run: "click",
-        },
-        {
             content: "Open the urgent ticket",
             trigger: '.o_list_view .o_data_row:contains("Hour urgent ticket") td[name="name"]',
             run: "click",
@@ -104,6 +82,14 @@ registry.category("web_tour.tours").add("helpdesk_sla_first_hour_agent_tour", {
         {
             content: "The first response is due within the hour",
             trigger: '.o_form_view .oe_title .o_sla_countdown:contains("min left"):not(:contains(" h "))',
+        },
+        {
+            content: "The priority is written next to its stars",
+            trigger: '.o_form_view .oe_title .o_helpdesk_priority_label:contains("Urgent")',
+        },
+        {
+            content: "Policy chips show their whole name",
+            trigger: '.o_form_view .o_helpdesk_sla_chips .o_tag:contains("Hour: resolution in 8 hours, paused while waiting")',
         },
         {
             content: "The SLA tab",
@@ -143,6 +129,20 @@ registry.category("web_tour.tours").add("helpdesk_sla_first_hour_agent_tour", {
         {
             content: "The ticket is solved",
             trigger: '.o_statusbar_status button.o_arrow_button_current:contains("Hour Solved")',
+        },
+        {
+            content: "Back to the queue",
+            trigger: '.o_breadcrumb .breadcrumb-item a:contains("My Queue")',
+            run: "click",
+        },
+        {
+            content: "Open the ticket waiting on the customer",
+            trigger: '.o_list_view .o_data_row:contains("Hour waiting ticket") td[name="name"]',
+            run: "click",
+        },
+        {
+            content: "One clock is paused but the other runs: the header shows the running deadline",
+            trigger: '.o_form_view .oe_title .o_sla_countdown:contains("left"):not(:contains("paused"))',
         },
     ],
 });
@@ -301,7 +301,7 @@ registry.category("web_tour.tours").add("helpdesk_sla_first_hour_manager_tour", 
         },
         {
             content: "No alias domain: the team form says so and links to the settings",
-            trigger: '.o_form_view .o_helpdesk_alias_domain_warning:contains("No alias domain") button',
+            trigger: '.o_form_view .o_helpdesk_alias_domain_warning:contains("No alias domain"):contains("settings")',
         },
     ],
 });
