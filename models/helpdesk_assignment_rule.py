@@ -1,35 +1,14 @@
-from odoo import fields, models
+import logging
+from collections import defaultdict
 
+import psycopg2.errors
 
-def plan_assignees(user_ids, count, method, load, pointer, away_until):
-    """Hand ``count`` tickets out to the agents ``user_ids`` (ids in ascending order).
+from odoo import api, fields, models
+from odoo.tools import SQL
 
-    * ``method`` 'randomly': a rotation after ``pointer`` (the last agent served), so
-      every agent gets the same number of tickets over time, to within one;
-      'balanced': the agent with the fewest open tickets in ``load`` (user id -> count,
-      updated in place as tickets are handed out), ties in rotation order.
-    * ``away_until`` maps the agents away now to when they are back: they are skipped;
-      when everybody is away, the agents back soonest share the tickets.
+from ..core import plan_assignees
 
-    Returns the list of chosen user ids (one per ticket) and the new pointer.
-    """
-    present = [uid for uid in user_ids if uid not in away_until]
-    if not present and user_ids:
-        back = min(away_until[uid] for uid in user_ids)
-        present = [uid for uid in user_ids if away_until[uid] == back]
-    if not present:
-        return [], pointer
-    chosen = []
-    for _index in range(count):
-        eligible = present
-        if method == 'balanced':
-            fewest = min(load.get(uid, 0) for uid in present)
-            eligible = [uid for uid in present if load.get(uid, 0) == fewest]
-        pick = next((uid for uid in eligible if uid > (pointer or 0)), eligible[0])
-        load[pick] = load.get(pick, 0) + 1
-        pointer = pick
-        chosen.append(pick)
-    return chosen, pointer
+_logger = logging.getLogger(__name__)
 
 
 class HelpdeskAssignmentRule(models.Model):
@@ -70,7 +49,7 @@ class HelpdeskAssignmentRule(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    def _get_pool(self):
+    def _get_assignment_pool(self):
         """The rule's agents still active members of its team, by id."""
         self.ensure_one()
         members = self.team_id.member_ids
@@ -83,9 +62,131 @@ class HelpdeskAssignmentRule(models.Model):
         todo = tickets.grouped('team_id')  # team -> tickets no rule matched yet
         for rule in self.sorted(lambda rule: (rule.sequence, rule.id)):
             candidates = todo.get(rule.team_id)
-            if not candidates or not rule._get_pool():
+            if not candidates or not rule._get_assignment_pool():
                 continue
             matched = rule._filter_matching(candidates)
             result.update(dict.fromkeys(matched, rule))
             todo[rule.team_id] = candidates - matched
         return result
+
+    # ------------------------------------------------------------
+    # ASSIGNMENT ENGINE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _assign_tickets(self, tickets, now):
+        """Give each unassigned ticket of ``tickets`` to an agent at ``now``: the pool and method
+        of the first matching assignment rule of its team, else the team's members and method
+        (none for manual teams). Agents on time off are skipped (see ``_get_agents_away``).
+        Set-based: one rule search, one leave search and one open-ticket count per call,
+        the counts kept up to date in memory while handing tickets out. The assignment date
+        is set, its report figures are left to the caller (``_reporting_stamp``), which
+        computes them once for the whole batch."""
+        tickets = tickets.filtered(lambda ticket: not ticket.user_id and ticket.team_id)
+        if not tickets:
+            return
+        rules = self.env['helpdesk.assignment.rule'].sudo().search([('team_id', 'in', tickets.team_id.ids)])
+        ticket_rules = rules._match_tickets(tickets)
+        pools = defaultdict(list)  # (rule or team) -> ticket ids
+        for ticket in tickets:
+            owner = ticket_rules.get(ticket) or ticket.team_id
+            if owner.assign_method != 'manual':
+                pools[owner].append(ticket.id)
+        if not pools:
+            return
+        users = {owner: owner._get_assignment_pool() for owner in pools}
+        all_users = self.env['res.users'].union(*users.values())
+        away_until = self._get_agents_away(all_users, now)
+        loads = defaultdict(dict)  # team -> {user id: open tickets}
+        if any(owner.assign_method == 'balanced' for owner in pools):
+            for team, user, count in self.env['helpdesk.ticket'].sudo()._read_group(
+                    [('team_id', 'in', tickets.team_id.ids), ('user_id', 'in', all_users.ids),
+                     ('is_closed', '=', False)], ['team_id', 'user_id'], ['__count']):
+                loads[team][user.id] = count
+        assigned_ids = defaultdict(list)  # user id -> ticket ids
+        pointers = {}
+        for owner, pool_ticket_ids in pools.items():
+            team = tickets.browse(pool_ticket_ids[0]).team_id  # the pool's tickets share their team
+            chosen, pointer = plan_assignees(
+                users[owner].ids, len(pool_ticket_ids), owner.assign_method, loads[team],
+                owner.last_assigned_user_id.id, away_until)
+            for ticket_id, user_id in zip(pool_ticket_ids, chosen, strict=False):  # none chosen: no agent
+                assigned_ids[user_id].append(ticket_id)
+            if pointer and pointer != owner.last_assigned_user_id.id:
+                pointers[owner] = pointer
+        # one write per agent, without the chatter's per-write follower handling, then one
+        # follower insertion for the whole batch
+        assignments = {user_id: tickets.browse(ticket_ids) for user_id, ticket_ids in assigned_ids.items()}
+        for user_id, user_tickets in assignments.items():
+            user_tickets.with_context(tracking_disable=True).write({'user_id': user_id, 'assign_date': now})
+        self._subscribe_assignees(assignments)
+        self._save_assignment_pointers(pointers)
+
+    @api.model
+    def _subscribe_assignees(self, assignments):
+        """Make the agents follow the tickets just assigned to them (``assignments``: user id ->
+        tickets), with the default subtypes, like any assigned user, but without the "you have
+        been assigned" email per ticket (as CRM's lead assignment): rendering one costs several
+        times the creation of the ticket itself.
+
+        Two insertions for the whole batch (followers, then their subtypes); existing followers
+        are left as they are. The ORM's ``create`` of followers costs more here than the
+        ticket's own creation, for rows that have nothing to compute."""
+        pairs = [(ticket_id, user_id) for user_id, tickets in assignments.items() for ticket_id in tickets.ids]
+        if not pairs:
+            return
+        self.env['mail.followers'].flush_model()
+        partner_of = {user.id: user.partner_id.id for user in self.env['res.users'].browse(list(assignments))}
+        follower_ids = [row[0] for row in self.env.execute_query(SQL(
+            """INSERT INTO mail_followers (res_model, res_id, partner_id)
+               SELECT 'helpdesk.ticket', res_id, partner_id FROM unnest(%s::int4[], %s::int4[]) AS new(res_id, partner_id)
+               ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+               RETURNING id""",
+            [ticket_id for ticket_id, _user_id in pairs], [partner_of[user_id] for _ticket_id, user_id in pairs]))]
+        subtypes = self.env['mail.message.subtype'].default_subtypes('helpdesk.ticket')[0]
+        if follower_ids and subtypes:
+            self.env.execute_query(SQL(
+                """INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
+                   SELECT follower_id, subtype_id
+                     FROM unnest(%s::int4[]) AS f(follower_id), unnest(%s::int4[]) AS s(subtype_id)""",
+                follower_ids, subtypes.ids))
+        self.env['helpdesk.ticket'].browse([ticket_id for ticket_id, _user_id in pairs]).invalidate_recordset(
+            ['message_follower_ids', 'message_partner_ids', 'message_is_follower'])
+
+    @api.model
+    def _get_agents_away(self, users, now):
+        """The agents of ``users`` on time off at ``now`` (a leave of one of their resources,
+        e.g. from the Time Off app, covers it), mapped to when they are back: the end of
+        the leaves chained from now. Public holidays, shared by all, are not looked at."""
+        leaves = self.env['resource.calendar.leaves'].sudo().search_fetch([
+            ('resource_id.user_id', 'in', users.ids),
+            ('time_type', '=', 'leave'),
+            ('date_to', '>', now),
+        ], ['resource_id', 'date_from', 'date_to'], order='date_from')
+        back = {}
+        for leave in leaves:
+            user_id = leave.resource_id.user_id.id
+            free_at = back.get(user_id, now)
+            if leave.date_from <= free_at < leave.date_to:
+                back[user_id] = leave.date_to
+        return {user_id: date for user_id, date in back.items() if date > now}
+
+    @api.model
+    def _save_assignment_pointers(self, pointers):
+        """Store where each rotation stands (``pointers``: team or rule -> user id). A pointer
+        row updated by a concurrent transaction is left as is rather than failing the
+        ticket creation: the rotation then only skips one turn."""
+        if not pointers:
+            return
+        for owner in pointers:
+            owner.flush_recordset(['last_assigned_user_id'])
+        try:
+            with self.env.cr.savepoint(flush=False):
+                for owner, user_id in pointers.items():
+                    self.env.execute_query(SQL(
+                        "UPDATE %s SET last_assigned_user_id = %s WHERE id = %s",
+                        SQL.identifier(owner._table), user_id, owner.id))
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+            _logger.info("Assignment rotation pointers not saved: updated concurrently")
+        for owner in pointers:
+            owner.invalidate_recordset(['last_assigned_user_id'])

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .helpdesk_ticket import TICKET_PRIORITIES
+from ..core.constants import TICKET_PRIORITIES
 
 
 class HelpdeskCustomerTier(models.Model):

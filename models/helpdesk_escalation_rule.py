@@ -1,47 +1,18 @@
-import logging
 from collections import defaultdict
-
-import psycopg2.errors
-from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from ..worktime import due_at_fraction, due_at_offset
+from ..core import trigger_moment
+from ..core.constants import ESCALATION_TRIGGER_TYPES, TICKET_PRIORITIES, URGENT_PRIORITY
 from .helpdesk_sla_status import SlaClock
-from .helpdesk_ticket import TICKET_PRIORITIES
 
-_logger = logging.getLogger(__name__)
-
-TRIGGER_TYPES = [
-    ('consumed_pct', "% of SLA time consumed"),
-    ('before_deadline', "Hours before the deadline"),
-    ('after_deadline', "Hours after the deadline"),
-]
-DEFAULT_BATCH_SIZE = 250
 CLOCK_CACHE_KEY = 'helpdesk_sla.escalation_clock'  # cursor cache: one calendar expansion per cron batch
-# Automatic escalations render no email per ticket: their notes are logged, the users to notify
-# get one digest per team and batch, the assignee an activity without assignment email.
-AUTOMATION_CONTEXT = {
-    'mail_auto_subscribe_no_notify': True,
-    'mail_activity_quick_update': True,
-    'mail_notify_force_send': False,
-}
-
-
-def trigger_moment(kind, value, start, target_seconds, paused):
-    """A function of a work schedule answering when a trigger fires (None beyond its horizon),
-    for a clock started at ``start`` with ``paused`` working seconds paused: ``value`` % of the
-    target consumed, or ``value`` working hours before / after the deadline."""
-    if kind == 'consumed_pct':
-        return lambda schedule: due_at_fraction(schedule, start, target_seconds, paused, value / 100.0)
-    offset = value * 3600.0 * (-1 if kind == 'before_deadline' else 1)
-    return lambda schedule: due_at_offset(schedule, start, target_seconds, paused, offset)
 
 
 class HelpdeskEscalationRule(models.Model):
-    """A level of escalation: when an SLA clock of a ticket in its scope reaches its
+    """A level of escalation: when an SLA line of a ticket in its scope reaches its
     trigger, its actions are applied to the ticket, once per SLA line (see
     ``helpdesk.escalation.log``).
 
@@ -80,7 +51,7 @@ class HelpdeskEscalationRule(models.Model):
         help="Only tickets of this priority or a higher one; empty: any priority.")
     # trigger
     trigger_type = fields.Selection(
-        TRIGGER_TYPES, string="Trigger", required=True, default='consumed_pct',
+        ESCALATION_TRIGGER_TYPES, string="Trigger", required=True, default='consumed_pct',
         help="% of SLA time consumed: 100 % is the deadline, 150 % is half the SLA time past it.\n"
              "Hours before / after the deadline: counted in the policy's working time.")
     trigger_value = fields.Float(
@@ -226,7 +197,7 @@ class HelpdeskEscalationRule(models.Model):
     def _recompute_due_dates(self, teams, all_teams=False):
         """Recompute when the next escalation is due on the running SLA lines of ``teams``
         (of every team with ``all_teams``): the rules in scope changed. This may concern every
-        open ticket, so the clocks are read with one query and the changed dates written back
+        open ticket, so the lines are read with one query and the changed dates written back
         10,000 at a time (the arithmetic is ``_plan_rows``, as for the stored compute)."""
         if not all_teams and not teams:
             return
@@ -319,7 +290,7 @@ class HelpdeskEscalationRule(models.Model):
     def _plan_rows(self, rows):
         """``_plan_escalations`` on plain values: ``rows`` of (key, clock start, working seconds
         paused, ticket active, company id, team id, priority, policy id, ids of the rules applied)
-        of running clocks; returns {key: [(due datetime, rule)]} in rule order."""
+        of running lines; returns {key: [(due datetime, rule)]} in rule order."""
         rules = self._get_active_rules()
         if not rules or not rows:
             return {}
@@ -336,7 +307,7 @@ class HelpdeskEscalationRule(models.Model):
                 continue
             if sla_id not in policies:
                 sla = self.env['helpdesk.sla'].sudo().browse(sla_id)
-                policies[sla_id] = (sla._get_schedule_calendar(), sla.target_seconds)
+                policies[sla_id] = (sla._get_schedule_calendar(), sla._get_target_seconds())
             calendar, target = policies[sla_id]
             pending = []
             for rule, rule_company, rule_teams, rule_slas, min_priority, kind, value in scopes:
@@ -351,237 +322,8 @@ class HelpdeskEscalationRule(models.Model):
         return plan
 
     # ------------------------------------------------------------
-    # AUTOMATIC ESCALATION (CRON)
+    # ACTIONS OF A RULE
     # ------------------------------------------------------------
-
-    @api.model
-    def _cron_escalate(self):
-        """Apply the escalations due now, committing and reporting progress batch by batch."""
-        self._escalate_due(fields.Datetime.now(), commit=True)
-
-    @api.model
-    def _escalate_due(self, now, batch_size=None, commit=False):
-        """Apply every escalation due at ``now``, batch by batch: each batch is picked from the
-        partial index on ``escalation_due_date``, its SLA lines and their tickets locked (rows
-        locked by another worker are skipped), then escalated (see ``_escalate_lines``). With
-        ``commit`` (the cron) each batch is committed and reported to the ``ir.cron`` progress
-        API. SLA lines created during the run (re-matched by an action) wait for the next run.
-
-        Returns the number of SLA lines escalated."""
-        batch_size = batch_size or int(self.env['ir.config_parameter'].sudo().get_param(
-            'helpdesk_sla.escalation_batch_size', DEFAULT_BATCH_SIZE))
-        Status = self.env['helpdesk.sla.status'].sudo()
-        Status.flush_model()
-        last_id = self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM helpdesk_sla_status"))[0][0]
-        skipped = []  # lines that failed or had nothing due: not retried in this run
-        total = 0
-        while True:
-            lines = self._lock_due_lines(now, last_id, batch_size, skipped)
-            if not lines:
-                if commit:  # all done for this run (what failed waits for the next one)
-                    self.env['ir.cron']._commit_progress(remaining=0)
-                break
-            done, _failed = self._escalate_lines(lines, now)
-            skipped += (lines - done).ids
-            total += len(done)
-            if not commit:
-                continue
-            remaining = max(self._count_due_lines(now, last_id) - len(skipped), 0) if len(lines) == batch_size else 0
-            if not self.env['ir.cron']._commit_progress(len(done), remaining=remaining):
-                break  # out of time: the cron runs again as soon as possible
-        return total
-
-    @api.model
-    def _lock_due_lines(self, now, last_id, limit, skipped=()):
-        """At most ``limit`` SLA lines due at ``now`` (ids up to ``last_id``, not in ``skipped``),
-        locked with their tickets; rows another transaction holds are skipped, not waited for."""
-        self.env['helpdesk.sla.status'].flush_model()
-        self.env['helpdesk.ticket'].flush_model()
-        query = SQL(
-            """SELECT line.id
-                 FROM helpdesk_sla_status line
-                 JOIN helpdesk_ticket ticket ON ticket.id = line.ticket_id
-                WHERE line.escalation_due_date <= %(now)s
-                  AND line.id <= %(last_id)s
-                  AND line.id != ALL(%(skipped)s)
-             ORDER BY line.escalation_due_date
-                LIMIT %(limit)s
-                  FOR NO KEY UPDATE SKIP LOCKED""",
-            now=now, last_id=last_id, skipped=list(skipped), limit=limit)
-        try:
-            with self.env.cr.savepoint(flush=False):
-                rows = self.env.execute_query(query)
-        except psycopg2.errors.SerializationFailure:
-            # rows escalated by another worker since this transaction started: it has them
-            _logger.info("Escalation: due rows changed by another worker, leaving them to it")
-            return self.env['helpdesk.sla.status']
-        return self.env['helpdesk.sla.status'].sudo().browse(row[0] for row in rows)
-
-    @api.model
-    def _count_due_lines(self, now, last_id):
-        return self.env.execute_query(SQL(
-            """SELECT COUNT(*) FROM helpdesk_sla_status
-                WHERE escalation_due_date <= %(now)s AND id <= %(last_id)s""",
-            now=now, last_id=last_id))[0][0]
-
-    @api.model
-    def _escalate_lines(self, lines, now):
-        """Apply to the SLA lines ``lines`` every rule due at ``now`` and not applied yet, in rule
-        order (a line past several thresholds gets each level once, in order). The batch runs in
-        one savepoint; if anything fails, it is redone with one savepoint per ticket: a ticket
-        that fails is logged and skipped, the others go on, and a log the unique index refuses
-        (another worker escalated the line first) skips the ticket without error. The users the
-        rules notify get one digest per team for the batch.
-        Returns (lines escalated, lines that failed)."""
-        todo = defaultdict(list)  # ticket -> [(line, rule)]
-        for line, pending in self._plan_escalations(lines).items():
-            for due, rule in pending:
-                if due <= now:
-                    todo[line.ticket_id].append((line, rule))
-        for pairs in todo.values():
-            pairs.sort(key=lambda pair: (pair[1].level, pair[1].sequence, pair[1].id, pair[0].id))
-        # a line picked with nothing due has a stale date (e.g. data changed in SQL): recompute it
-        stale = lines - lines.browse({line.id for pairs in todo.values() for line, _rule in pairs})
-        self.env.add_to_compute(lines._fields['escalation_due_date'], stale)
-        cache = self.env.cr.cache
-        cache[CLOCK_CACHE_KEY] = SlaClock(self.env, min(lines.mapped('start_date')))  # shared by the recomputes
-        try:
-            try:
-                with self.env.cr.savepoint():
-                    notifications = self._escalate_tickets(todo, now)
-                escalated, failed_tickets = list(todo), []
-            except Exception:  # found and logged below, ticket by ticket
-                escalated, failed_tickets, notifications = self._escalate_one_by_one(todo, now)
-        finally:
-            cache.pop(CLOCK_CACHE_KEY, None)
-        done = lines.browse({line.id for ticket in escalated for line, _rule in todo[ticket]})
-        failed = lines.browse({line.id for ticket in failed_tickets for line, _rule in todo[ticket]})
-        digests = defaultdict(list)  # (team, user) -> [log]
-        for log, users in notifications:
-            for user in users:
-                digests[log.ticket_id.team_id, user].append(log)
-        self._send_digests(digests)
-        return done, failed
-
-    @api.model
-    def _escalate_one_by_one(self, todo, now):
-        """``_escalate_lines``' fallback: each ticket in its own savepoint.
-        Returns ([tickets escalated], [tickets that failed], notifications)."""
-        escalated, failed, notifications = [], [], []
-        for ticket, pairs in todo.items():
-            try:
-                with self.env.cr.savepoint():
-                    ticket_notifications = self._escalate_tickets({ticket: pairs}, now)
-                notifications += ticket_notifications
-                escalated.append(ticket)
-            except psycopg2.errors.UniqueViolation:
-                _logger.info("Escalation of ticket %s skipped: already escalated by another worker", ticket.id)
-            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-                _logger.info("Escalation of ticket %s postponed: changed by another transaction", ticket.id)
-                failed.append(ticket)
-            except Exception:
-                _logger.exception("Escalation of ticket %s failed; it is skipped until the next run", ticket.id)
-                failed.append(ticket)
-        return escalated, failed, notifications
-
-    @api.model
-    def _send_digests(self, digests):
-        """One message per (team, user) of ``digests`` listing the escalations of the batch, posted
-        on the team (on the ticket for a ticket without team); a failure loses no escalation."""
-        for (team, user), logs in digests.items():
-            body = Markup("<p>%s</p><ul>%s</ul>") % (
-                self.env._("Tickets escalated for your attention:"),
-                Markup().join(Markup("<li>%s: %s (%s)</li>") % (
-                    log.ticket_id._get_html_link(), log.rule_id.name,
-                    self.env._("level %s", log.level)) for log in logs))
-            subject = self.env._("%(count)s escalated ticket(s) in %(team)s", count=len(logs),
-                                 team=team.name or logs[0].ticket_id.display_name)
-            thread = (team or logs[0].ticket_id).sudo().with_context(mail_notify_force_send=False)
-            try:
-                with self.env.cr.savepoint():
-                    thread.message_notify(partner_ids=user.partner_id.ids, subject=subject, body=body)
-            except Exception:
-                _logger.exception("Escalation digest for %s failed; the escalations are done", user.login)
-
-    # ------------------------------------------------------------
-    # APPLYING RULES
-    # ------------------------------------------------------------
-
-    @api.model
-    def _escalate_tickets(self, todo, now, reason=None):
-        """Apply the rules of ``todo`` ({ticket: [(SLA line or empty, rule or empty)] in order}):
-        the logs are inserted first (the unique index on (rule, SLA line) is the last guard
-        against double escalation), then the rules are applied in rounds (the first pair of
-        every ticket, then the second one...), each rule's actions at once on all the tickets
-        it applies to in the round, each application with an internal note.
-        ``reason``: a manual escalation by the current user, whose note notifies the rules'
-        users at once; otherwise they are returned, to be notified in a digest: [(log, users)]."""
-        Log = self.env['helpdesk.escalation.log'].sudo()
-        Ticket = self.env['helpdesk.ticket']
-        if reason is None:
-            Ticket = Ticket.with_context(**AUTOMATION_CONTEXT)
-            todo = {ticket.with_env(Ticket.env): pairs for ticket, pairs in todo.items()}
-        tickets = Ticket.union(*todo)
-        applied = defaultdict(set)  # ticket id -> ids of the rules applied to it
-        for log in Log.search_fetch([('ticket_id', 'in', tickets.ids), ('rule_id', '!=', False)],
-                                    ['ticket_id', 'rule_id']):
-            applied[log.ticket_id.id].add(log.rule_id.id)
-        logs = iter(Log.create([{
-            'ticket_id': ticket.id,
-            'rule_id': rule.id,
-            'sla_status_id': line.id,
-            'sla_id': line.sla_id.id,
-            'date': now,
-            'level': rule.level if rule else ticket.escalation_level + 1,
-            'manual': reason is not None,
-            'reason': reason,
-            'user_id': self.env.uid if reason is not None else False,
-        } for ticket, pairs in todo.items() for line, rule in pairs]))
-        todo = {ticket: [(next(logs), rule) for _line, rule in pairs] for ticket, pairs in todo.items()}
-        self.env['helpdesk.escalation.log'].flush_model()
-        notifications = []
-        for index in range(max(map(len, todo.values()), default=0)):
-            by_rule = defaultdict(list)  # rule -> [(ticket, log)] of this round
-            for ticket, pairs in todo.items():
-                if index < len(pairs):
-                    log, rule = pairs[index]
-                    by_rule[rule].append((ticket, log))
-            notes = {}
-            for rule, applications in by_rule.items():
-                rule_tickets = Ticket.union(*(ticket for ticket, _log in applications))
-                first_time = rule_tickets.filtered(lambda ticket, rule=rule: rule.id not in applied[ticket.id])
-                actions = rule._apply_actions(rule_tickets, first_time) if rule else defaultdict(list)
-                self._mark_escalated(applications, rule, actions, now)
-                for ticket, log in applications:
-                    applied[ticket.id].add(rule.id)
-                    users = rule._get_notified_users(ticket) if rule else self.env['res.users']
-                    if users:
-                        actions[ticket].append(self.env._("Notified: %s", ", ".join(users.mapped('name'))))
-                        if reason is None:
-                            notifications.append((log, users))
-                    log.action_summary = "\n".join(actions[ticket]) or False
-                    notes[ticket] = (log, rule, actions[ticket], users)
-            self._post_escalation_notes(notes, reason)
-        return notifications
-
-    @api.model
-    def _mark_escalated(self, applications, rule, actions, now):
-        """Stamp the escalation level (and, for manual escalations and rules marking tickets
-        escalated, the escalated flag and date) on the tickets of ``applications``."""
-        by_vals = defaultdict(list)
-        for ticket, log in applications:
-            vals = {}
-            if log.manual or rule.mark_escalated:
-                vals['is_escalated'] = True
-                if not ticket.is_escalated:
-                    vals['escalation_date'] = now
-                    actions[ticket].append(self.env._("Marked as escalated"))
-            if log.level > ticket.escalation_level:
-                vals['escalation_level'] = log.level
-            if vals:
-                by_vals[tuple(sorted(vals.items()))].append(ticket.id)
-        for vals, ticket_ids in by_vals.items():
-            self.env['helpdesk.ticket'].sudo().browse(ticket_ids).write(dict(vals))
 
     def _apply_actions(self, tickets, first_time=None):
         """Apply the rule's actions to ``tickets``, one write per action and value; returns what
@@ -605,7 +347,7 @@ class HelpdeskEscalationRule(models.Model):
         priorities = defaultdict(list)
         for ticket in records:
             priority = ticket.priority
-            if self.raise_priority and ticket in first_time and priority < TICKET_PRIORITIES[-1][0]:
+            if self.raise_priority and ticket in first_time and priority < URGENT_PRIORITY:
                 priority = str(int(priority) + 1)
             elif self.set_priority and self.set_priority > priority:
                 priority = self.set_priority
@@ -684,7 +426,7 @@ class HelpdeskEscalationRule(models.Model):
         rules = self._get_next_level_rules(ticket)
         Status = self.env['helpdesk.sla.status']
         pairs = [(Status, rule) for rule in rules] or [(Status, self.browse())]
-        return self._escalate_tickets({ticket: pairs}, fields.Datetime.now(), reason=reason or "")
+        return Status._escalate_tickets({ticket: pairs}, fields.Datetime.now(), reason=reason or "")
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -695,32 +437,3 @@ class HelpdeskEscalationRule(models.Model):
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_escalation_log_action')
         action.update({'domain': [('rule_id', '=', self.id)], 'context': {}})
         return action
-
-    @api.model
-    def _post_escalation_notes(self, notes, reason=None):
-        """The internal notes of a round of applications ({ticket: (log, rule, actions, users)}).
-        A manual escalation is posted by the agent, with their reason, and notifies the users;
-        the cron's are logged by OdooBot in one batch (their users get a digest)."""
-        bodies = {}
-        for ticket, (log, rule, actions, users) in notes.items():
-            if reason is not None:
-                header = self.env._("Escalated by hand to level %s", log.level)
-            elif log.sla_id:
-                header = self.env._("Escalation level %(level)s: %(rule)s (SLA “%(sla)s”, %(when)s)", level=log.level,
-                                    rule=rule.name, sla=log.sla_id.name, when=rule.trigger_description)
-            else:
-                header = self.env._("Escalation level %(level)s: %(rule)s", level=log.level, rule=rule.name)
-            body = Markup("<p><b>%s</b></p>") % header
-            if reason:
-                body += Markup("<blockquote>%s</blockquote>") % reason
-            if rule and reason is not None:
-                body += Markup("<p>%s</p>") % self.env._("Rule applied: %s", rule.name)
-            if actions:
-                body += Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % action for action in actions)
-            if reason is not None:
-                ticket.message_post(body=body, subtype_xmlid='mail.mt_note', partner_ids=users.partner_id.ids)
-            else:
-                bodies[ticket.id] = body
-        if bodies:
-            tickets = self.env['helpdesk.ticket'].browse(bodies).with_context(**AUTOMATION_CONTEXT)._as_automation()
-            tickets._message_log_batch(bodies=bodies)

@@ -100,8 +100,9 @@ class HelpdeskSla(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    @property
-    def target_seconds(self):
+    def _get_target_seconds(self):
+        """The policy's time to reach its target, in (working) seconds."""
+        self.ensure_one()
         return self.time * 3600.0
 
     def _match_tickets(self, tickets):
@@ -119,7 +120,7 @@ class HelpdeskSla(models.Model):
 
     def _is_reached_in_stage(self, stage):
         """A ticket in ``stage`` has reached this policy's target: the target stage or a
-        later one, or any closing stage (closing a ticket ends its clocks)."""
+        later one, or any closing stage (closing a ticket ends its SLA lines)."""
         self.ensure_one()
         return stage.fold or bool(self.stage_id) and stage.sequence >= self.stage_id.sequence
 

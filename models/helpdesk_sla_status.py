@@ -5,7 +5,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..worktime import AlwaysOn, consumed
+from ..core import AlwaysOn, consumed, deadline, due_at_fraction
+from ..core.constants import SLA_STATES
 
 ALWAYS_ON = AlwaysOn()
 
@@ -68,7 +69,7 @@ class HelpdeskSlaStatus(models.Model):
     """
 
     _name = 'helpdesk.sla.status'
-    _description = "Ticket SLA Status"
+    _description = "Ticket SLA Line"
     _order = 'deadline, id'
     _rec_name = 'sla_id'
 
@@ -82,7 +83,7 @@ class HelpdeskSlaStatus(models.Model):
     team_id = fields.Many2one(related='ticket_id.team_id', store=True)
     priority = fields.Selection(related='ticket_id.priority', store=True)
     company_id = fields.Many2one('res.company', readonly=True, index=True, help="The ticket's company.")
-    start_date = fields.Datetime(string="Clock Started", required=True)
+    start_date = fields.Datetime(string="Started On", required=True)
     deadline = fields.Datetime(readonly=True)
     warning_date = fields.Datetime(string="At Risk From", readonly=True)
     reached_datetime = fields.Datetime(string="Reached On", readonly=True)
@@ -90,16 +91,16 @@ class HelpdeskSlaStatus(models.Model):
         string="Working Seconds Paused", readonly=True,
         help="Working time spent in excluded stages, in finished pauses.")
     pause_start = fields.Datetime(string="Paused Since", readonly=True)
-    is_paused = fields.Boolean(compute='_compute_is_paused', search='_search_is_paused')
-    is_overdue = fields.Boolean(
-        string="Overdue", compute='_compute_is_overdue', search='_search_is_overdue',
-        help="Not reached and past its deadline now (a paused clock: before its pause).")
-    status = fields.Selection([
-        ('ongoing', "Ongoing"),
-        ('warning', "At Risk"),
-        ('failed', "Failed"),
-        ('reached', "Reached"),
-    ], required=True, default='ongoing', readonly=True, index=True)
+    is_paused = fields.Boolean(
+        string="Paused", compute='_compute_is_paused', search='_search_is_paused',
+        help="Not reached, and its clock stopped: the ticket sits in a stage the policy excludes.")
+    is_failed = fields.Boolean(
+        string="Failed", compute='_compute_is_failed', search='_search_is_failed',
+        help="Not reached and past its deadline now (a paused line: past it before its pause).")
+    is_at_risk = fields.Boolean(
+        string="At Risk", compute='_compute_is_at_risk', search='_search_is_at_risk',
+        help="Not reached, not failed, and past its warning date (a paused line: before its pause).")
+    status = fields.Selection(SLA_STATES, required=True, default='ongoing', readonly=True, index=True)
     exceeded_hours = fields.Float(
         string="Hours Late", readonly=True,
         help="Working hours between the deadline and the moment the target was reached late.")
@@ -117,13 +118,13 @@ class HelpdeskSlaStatus(models.Model):
 
     _one_open_line = models.UniqueIndex(
         '(ticket_id, sla_id) WHERE reached_datetime IS NULL',
-        "A ticket has at most one running clock per SLA policy.")
+        "A ticket has at most one running SLA line per SLA policy.")
     _one_line_per_target = models.UniqueIndex(
         "(ticket_id, sla_id) WHERE target_type != 'next_response'",
         "A ticket has one line per first-response or resolution SLA policy.")
     _open_deadline_idx = models.Index('(deadline) WHERE reached_datetime IS NULL')
     _warning_idx = models.Index("(warning_date) WHERE status = 'ongoing'")
-    # reports: targets reached in a period; running clocks at risk (deadline ahead, warning passed)
+    # reports: targets reached in a period; running lines at risk (deadline ahead, warning passed)
     _reached_idx = models.Index('(reached_datetime) WHERE reached_datetime IS NOT NULL')
     _at_risk_idx = models.Index('(deadline, warning_date) WHERE reached_datetime IS NULL AND pause_start IS NULL')
     _escalation_due_idx = models.Index('(escalation_due_date) WHERE escalation_due_date IS NOT NULL')
@@ -132,34 +133,45 @@ class HelpdeskSlaStatus(models.Model):
     # COMPUTES
     # ------------------------------------------------------------
 
-    @api.depends('pause_start')
+    @api.depends('pause_start', 'reached_datetime')
     def _compute_is_paused(self):
         for line in self:
-            line.is_paused = bool(line.pause_start) and not line.reached_datetime
+            line.is_paused = line._is_paused()
 
     def _search_is_paused(self, operator, value):
-        if operator not in ('in', 'not in'):
-            return NotImplemented
-        paused = Domain('pause_start', '!=', False) & Domain('reached_datetime', '=', False)
-        return paused if (operator == 'in') == (True in value) else ~paused
+        return self._search_state(operator, value, self._sql_paused)
 
     @api.depends('reached_datetime', 'deadline', 'pause_start')
-    def _compute_is_overdue(self):
+    def _compute_is_failed(self):
         now = fields.Datetime.now()
         for line in self:
-            line.is_overdue = bool(not line.reached_datetime and line.deadline
-                                   and line.deadline < (line.pause_start or now))
+            line.is_failed = line._state_of(line, now) == 'failed'
 
-    def _search_is_overdue(self, operator, value):
+    def _search_is_failed(self, operator, value):
+        return self._search_state(operator, value, self._sql_failed)
+
+    @api.depends('reached_datetime', 'deadline', 'warning_date', 'pause_start')
+    def _compute_is_at_risk(self):
+        now = fields.Datetime.now()
+        for line in self:
+            line.is_at_risk = line._state_of(line, now) == 'warning'
+
+    def _search_is_at_risk(self, operator, value):
+        return self._search_state(operator, value, self._sql_at_risk)
+
+    def _search_state(self, operator, value, sql_state):
         if operator not in ('in', 'not in'):
             return NotImplemented
-        self.flush_model(['reached_datetime', 'deadline', 'pause_start'])
-        overdue = Domain('id', 'in', SQL(
-            """SELECT id FROM helpdesk_sla_status
-                WHERE reached_datetime IS NULL AND deadline < %(now)s
-                  AND (pause_start IS NULL OR deadline < pause_start)""",
-            now=fields.Datetime.now()))
-        return overdue if (operator == 'in') == (True in value) else ~overdue
+        lines = self._lines_where(sql_state)
+        return lines if (operator == 'in') == (True in value) else ~lines
+
+    @api.model
+    def _lines_where(self, sql_state):
+        """Domain of the lines meeting ``sql_state(alias, now)`` (one of the SQL builders of
+        the SLA states below, or a combination of them) at the current time."""
+        self.flush_model(self.STATE_COLUMNS)
+        return Domain('id', 'in', SQL(
+            "SELECT line.id FROM helpdesk_sla_status line WHERE %s", sql_state('line', fields.Datetime.now())))
 
     @api.depends('start_date', 'paused_seconds', 'pause_start', 'reached_datetime')
     def _compute_clock_hours(self):
@@ -194,28 +206,122 @@ class HelpdeskSlaStatus(models.Model):
     def _compute_color(self):
         colors = {'ongoing': 0, 'warning': 2, 'failed': 1, 'reached': 10}
         for line in self:
-            line.color = 4 if line.is_paused and line.status != 'failed' else colors[line.status]
+            line.color = 4 if line._is_paused() and line.status != 'failed' else colors[line.status]
 
     # ------------------------------------------------------------
-    # CLOCK
+    # SLA STATES: each defined once, in Python and in SQL
     # ------------------------------------------------------------
+    # Every figure goes through these (the ticket's flags, summary and searches, the
+    # dashboard, the SLA analysis, the compliance report): a rule of what counts as failed
+    # changes here, in one Python method and one SQL builder, and nowhere else.
 
-    CLOCK_COLUMNS = ('ticket_id', 'sla_id', 'target_type', 'company_id', 'team_id', 'priority', 'start_date',
-                     'deadline', 'warning_date', 'status', 'pause_start', 'paused_seconds')
+    STATE_COLUMNS = ['reached_datetime', 'deadline', 'warning_date', 'pause_start', 'exceeded_hours']
 
     @api.model
-    def _create_clocks(self, vals_list):
-        """Insert new clocks in one statement, put them in the cache like ``create`` does and
+    def _fail_date_of(self, line):
+        """From when an SLA line counts as failed: its deadline; never (None) once reached,
+        nor while paused since before its deadline. ``line``: a record, or a dict of the
+        ``STATE_COLUMNS`` values."""
+        if line['reached_datetime'] or (line['pause_start'] and line['deadline'] >= line['pause_start']):
+            return None
+        return line['deadline']
+
+    @api.model
+    def _state_of(self, line, now):
+        """The state of an SLA line at ``now`` (``line`` as for ``_fail_date_of``): 'reached';
+        'failed' past its fail date; 'warning' (at risk) past its warning date, a paused line
+        as it stood when it paused; else 'ongoing'."""
+        if line['reached_datetime']:
+            return 'reached'
+        fail_date = self._fail_date_of(line)
+        if fail_date and fail_date < now:
+            return 'failed'
+        if line['warning_date'] <= (line['pause_start'] or now):
+            return 'warning'
+        return 'ongoing'
+
+    def _is_paused(self):
+        """Running and stopped (the ticket sits in a stage the policy excludes)."""
+        self.ensure_one()
+        return bool(self.pause_start) and not self.reached_datetime
+
+    def _is_reached_late(self):
+        """Reached, after its deadline."""
+        self.ensure_one()
+        return bool(self.reached_datetime) and self.exceeded_hours > 0
+
+    @api.model
+    def _sql_paused(self, alias, now=None):
+        """SQL condition of ``_is_paused`` on the table alias ``alias``."""
+        line = SQL.identifier(alias)
+        return SQL("(%(line)s.reached_datetime IS NULL AND %(line)s.pause_start IS NOT NULL)", line=line)
+
+    @api.model
+    def _sql_failed(self, alias, now):
+        """SQL condition of the 'failed' state at ``now`` (see ``_fail_date_of``)."""
+        line = SQL.identifier(alias)
+        return SQL(
+            """(%(line)s.reached_datetime IS NULL AND %(line)s.deadline < %(now)s
+                AND (%(line)s.pause_start IS NULL OR %(line)s.deadline < %(line)s.pause_start))""",
+            line=line, now=now)
+
+    @api.model
+    def _sql_at_risk(self, alias, now):
+        """SQL condition of the 'warning' (at risk) state at ``now`` (see ``_state_of``)."""
+        line = SQL.identifier(alias)
+        return SQL(
+            """(%(line)s.reached_datetime IS NULL AND NOT %(failed)s
+                AND %(line)s.warning_date <= COALESCE(%(line)s.pause_start, %(now)s))""",
+            line=line, failed=self._sql_failed(alias, now), now=now)
+
+    @api.model
+    def _sql_reached_on_time(self, alias, now=None):
+        """SQL condition: reached by its deadline (a target met)."""
+        line = SQL.identifier(alias)
+        return SQL("(%(line)s.reached_datetime IS NOT NULL AND %(line)s.exceeded_hours = 0)", line=line)
+
+    @api.model
+    def _sql_reached_late(self, alias, now=None):
+        """SQL condition of ``_is_reached_late``."""
+        line = SQL.identifier(alias)
+        return SQL("(%(line)s.reached_datetime IS NOT NULL AND %(line)s.exceeded_hours > 0)", line=line)
+
+    @api.model
+    def _sql_missed(self, alias, now):
+        """SQL condition: the target is missed at ``now`` (reached late, or failed)."""
+        return SQL("(%s OR %s)", self._sql_reached_late(alias), self._sql_failed(alias, now))
+
+    @api.model
+    def _sql_state(self, alias, now):
+        """SQL expression of ``_state_of``."""
+        line = SQL.identifier(alias)
+        return SQL(
+            """CASE WHEN %(line)s.reached_datetime IS NOT NULL THEN 'reached'
+                    WHEN %(failed)s THEN 'failed'
+                    WHEN %(at_risk)s THEN 'warning'
+                    ELSE 'ongoing' END""",
+            line=line, failed=self._sql_failed(alias, now), at_risk=self._sql_at_risk(alias, now))
+
+    # ------------------------------------------------------------
+    # SLA LINES: CREATION AND CLOCK EVENTS
+    # ------------------------------------------------------------
+
+    LINE_COLUMNS = ('ticket_id', 'sla_id', 'target_type', 'company_id', 'team_id', 'priority', 'start_date',
+                    'deadline', 'warning_date', 'status', 'pause_start', 'paused_seconds')
+
+    @api.model
+    def _create_lines(self, vals_list):
+        """Insert new SLA lines in one statement, put them in the cache like ``create`` does and
         let their tickets recompute their SLA summary from that cache.
 
-        Bulk intake creates two or more clocks per ticket; the generic ORM ``create`` cost
+        Bulk intake creates two or more SLA lines per ticket; the generic ORM ``create`` cost
         more than all the clock arithmetic, so the rows (whose values are all computed by
-        the caller, keys ``CLOCK_COLUMNS``) are inserted directly, one array per column."""
+        the caller, keys ``LINE_COLUMNS``) are inserted directly, one array per column."""
         if not vals_list:
             return self.browse()
-        self.flush_model()  # the unique indexes on open clocks check the database
+        self.flush_model()  # the unique indexes on open lines check the database
         uid, now = self.env.uid, fields.Datetime.now()
-        columns = [self._fields[column] for column in self.CLOCK_COLUMNS]
+        columns = [self._fields[column] for column in self.LINE_COLUMNS]
         arrays = [[vals.get(field.name) or (0.0 if field.type == 'float' else None) for vals in vals_list]
                   for field in columns]
         ids = [row[0] for row in self.env.execute_query(SQL(
@@ -226,14 +332,14 @@ class HelpdeskSlaStatus(models.Model):
                                   for field, array in zip(columns, arrays, strict=True)),
             uid=uid, now=now))]
         lines = self.browse(ids)
-        self._cache_new_clocks(lines, columns, arrays, {'create_uid': uid, 'create_date': now,
+        self._cache_new_lines(lines, columns, arrays, {'create_uid': uid, 'create_date': now,
                                                        'write_uid': uid, 'write_date': now})
         lines.ticket_id.modified(['sla_status_ids'])
         if self.env['helpdesk.escalation.rule'].sudo().search_count([], limit=1):
             self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
         return lines
 
-    def _cache_new_clocks(self, lines, columns, arrays, constants):
+    def _cache_new_lines(self, lines, columns, arrays, constants):
         """What ``create`` does after its INSERT: the row values in cache (as a fetch would
         put them), the other stored fields empty, and each line added to its ticket's
         ``sla_status_ids`` when that one is in cache."""
@@ -253,17 +359,16 @@ class HelpdeskSlaStatus(models.Model):
     def _clock_values(self, clock, sla, start, paused, pause_start, now):
         """Deadline, warning date and status of a running (unreached) clock."""
         calendar = sla._get_schedule_calendar()
-        target = sla.target_seconds
-        deadline = clock.solve(calendar, lambda s: s.add(start, target + paused))
-        warning = clock.solve(calendar, lambda s: s.add(start, target * sla.warning_pct / 100.0 + paused))
-        moment = pause_start or now
-        if deadline < moment:
-            status = 'failed'
-        elif warning <= moment:
-            status = 'warning'
-        else:
-            status = 'ongoing'
-        return {'deadline': deadline, 'warning_date': warning, 'status': status}
+        target = sla._get_target_seconds()
+        values = {
+            'reached_datetime': False,
+            'deadline': clock.solve(calendar, lambda s: deadline(s, start, target, paused)),
+            'warning_date': clock.solve(
+                calendar, lambda s: due_at_fraction(s, start, target, paused, sla.warning_pct / 100.0)),
+            'pause_start': pause_start,
+        }
+        return {'deadline': values['deadline'], 'warning_date': values['warning_date'],
+                'status': self._state_of(values, now)}
 
     def _is_target_stage_reached(self):
         """The ticket sits in the policy's target stage or a later one, or is closed."""
@@ -271,7 +376,7 @@ class HelpdeskSlaStatus(models.Model):
         return self.sla_id._is_reached_in_stage(self.ticket_id.stage_id)
 
     def _reach(self, when):
-        """Mark running clocks reached at ``when``; late ones record their working hours late."""
+        """Mark running lines reached at ``when``; late ones record their working hours late."""
         lines = self.filtered(lambda line: not line.reached_datetime)
         if not lines:
             return
@@ -280,7 +385,7 @@ class HelpdeskSlaStatus(models.Model):
         for line in lines:
             calendar = line.sla_id._get_schedule_calendar()
             used = consumed(clock.schedule(calendar, when), line.start_date, when, line.paused_seconds)
-            late = max(0.0, used - line.sla_id.target_seconds) / 3600.0
+            late = max(0.0, used - line.sla_id._get_target_seconds()) / 3600.0
             line.write({
                 'reached_datetime': when,
                 'status': 'reached',
@@ -292,7 +397,7 @@ class HelpdeskSlaStatus(models.Model):
         self.filtered(lambda line: not line.reached_datetime and not line.pause_start).write({'pause_start': when})
 
     def _resume(self, when):
-        """Restart paused clocks: the working time spent paused pushes the deadline back."""
+        """Restart paused lines: the working time spent paused pushes the deadline back."""
         lines = self.filtered(lambda line: not line.reached_datetime and line.pause_start)
         if not lines:
             return
@@ -306,9 +411,8 @@ class HelpdeskSlaStatus(models.Model):
     @api.model
     def _cron_refresh_status(self):
         """Apply the moves that only time makes: ongoing -> at risk -> failed (two indexed queries)."""
-        now = fields.Datetime.now()
         running = Domain('reached_datetime', '=', False) & Domain('pause_start', '=', False)
-        self.search(running & Domain('status', 'in', ['ongoing', 'warning']) & Domain('deadline', '<', now)
+        self.search(running & Domain('status', 'in', ['ongoing', 'warning']) & Domain('is_failed', '=', True)
                     ).write({'status': 'failed'})
-        self.search(running & Domain('status', '=', 'ongoing') & Domain('warning_date', '<=', now)
+        self.search(running & Domain('status', '=', 'ongoing') & Domain('is_at_risk', '=', True)
                     ).write({'status': 'warning'})

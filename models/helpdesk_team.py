@@ -1,9 +1,7 @@
 import ast
 import logging
-from collections import defaultdict
 from datetime import timedelta
 
-import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -13,7 +11,7 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models import rating_data
 
-from .helpdesk_assignment_rule import plan_assignees
+from ..core.constants import URGENT_PRIORITY
 
 _logger = logging.getLogger(__name__)
 
@@ -173,7 +171,7 @@ class HelpdeskTeam(models.Model):
         help="Remind the customer this many days before closing the ticket; 0: no reminder.")
     reply_stage_id = fields.Many2one(
         'helpdesk.stage', string="Customer Reply Stage", domain="[('id', 'in', stage_ids)]",
-        help="A customer reply to a ticket waiting on them (in a stage where the team's SLA clocks pause, "
+        help="A customer reply to a ticket waiting on them (in a stage where the team's SLA lines pause, "
              "or an automatic closing stage) moves it to this stage; empty: the team's second open stage "
              "(e.g. In Progress).")
 
@@ -218,7 +216,7 @@ class HelpdeskTeam(models.Model):
             counts[team]['open'] += count
             if not user:
                 counts[team]['unassigned'] += count
-            if priority == '3':
+            if priority == URGENT_PRIORITY:
                 counts[team]['urgent'] += count
         for team in self:
             team.open_ticket_count = counts[team]['open']
@@ -249,25 +247,27 @@ class HelpdeskTeam(models.Model):
         if not self.ids:
             return {}
         self.env['helpdesk.sla.status'].flush_model(
-            ['ticket_id', 'team_id', 'reached_datetime', 'exceeded_hours', 'deadline', 'pause_start'])
+            ['ticket_id', 'team_id', *self.env['helpdesk.sla.status'].STATE_COLUMNS])
         self.env['helpdesk.ticket'].flush_model(['active'])
+        Status = self.env['helpdesk.sla.status']
+        now = fields.Datetime.now()
         rows = self.env.execute_query(SQL(
             """
             SELECT lines.team_id, COUNT(*), COUNT(*) FILTER (WHERE lines.on_time)
-              FROM (SELECT s.ticket_id, s.team_id, s.exceeded_hours = 0 AS on_time
+              FROM (SELECT s.ticket_id, s.team_id, %(on_time)s AS on_time
                       FROM helpdesk_sla_status s
                      WHERE s.reached_datetime >= %(since)s AND s.team_id = ANY(%(teams)s)
                     UNION ALL
                     SELECT s.ticket_id, s.team_id, FALSE
                       FROM helpdesk_sla_status s
-                     WHERE s.reached_datetime IS NULL AND s.deadline >= %(since)s AND s.deadline < %(now)s
-                       AND (s.pause_start IS NULL OR s.deadline < s.pause_start) AND s.team_id = ANY(%(teams)s)
+                     WHERE s.deadline >= %(since)s AND %(failed)s AND s.team_id = ANY(%(teams)s)
                    ) AS lines
              WHERE NOT EXISTS (SELECT 1 FROM helpdesk_ticket archived
                                 WHERE archived.id = lines.ticket_id AND archived.active IS NOT TRUE)
              GROUP BY lines.team_id
             """,
-            since=since, now=fields.Datetime.now(), teams=self.ids))
+            on_time=Status._sql_reached_on_time('s'), failed=Status._sql_failed('s', now),
+            since=since, teams=self.ids))
         return {team_id: (due, met) for team_id, due, met in rows}
 
     def _compute_rating_last_7_days(self):
@@ -345,7 +345,7 @@ class HelpdeskTeam(models.Model):
             'open': (Domain('is_closed', '=', False), self.env._("Open Tickets")),
             'unassigned': (Domain('is_closed', '=', False) & Domain('user_id', '=', False),
                            self.env._("Unassigned Tickets")),
-            'urgent': (Domain('is_closed', '=', False) & Domain('priority', '=', '3'),
+            'urgent': (Domain('is_closed', '=', False) & Domain('priority', '=', URGENT_PRIORITY),
                        self.env._("Urgent Tickets")),
             **self._get_dashboard_sla_filters(),
         }
@@ -354,7 +354,7 @@ class HelpdeskTeam(models.Model):
         """Filters of the SLA and rating cards: the tickets each figure counts."""
         since = fields.Datetime.now() - timedelta(days=DASHBOARD_DAYS)
         decided = Domain('reached_datetime', '>=', since) | (
-            Domain('is_overdue', '=', True) & Domain('deadline', '>=', since))
+            Domain('is_failed', '=', True) & Domain('deadline', '>=', since))
         return {
             'sla_failed': (Domain('is_closed', '=', False) & Domain('sla_fail', '=', True),
                            self.env._("Tickets with a Failed SLA")),
@@ -418,125 +418,6 @@ class HelpdeskTeam(models.Model):
         """Agents the team's own method hands tickets out to: its active internal members, by id."""
         self.ensure_one()
         return self.member_ids.filtered(lambda user: user.active and not user.share).sorted('id')
-
-    @api.model
-    def _assign_tickets(self, tickets, now):
-        """Give each unassigned ticket of ``tickets`` to an agent at ``now``: the pool and method
-        of the first matching assignment rule of its team, else the team's members and method
-        (none for manual teams). Agents on time off are skipped (see ``_get_agents_away``).
-        Set-based: one rule search, one leave search and one open-ticket count per call,
-        the counts kept up to date in memory while handing tickets out. The assignment date
-        is set, its report figures are left to the caller (``_reporting_stamp``), which
-        computes them once for the whole batch."""
-        tickets = tickets.filtered(lambda ticket: not ticket.user_id and ticket.team_id)
-        if not tickets:
-            return
-        rules = self.env['helpdesk.assignment.rule'].sudo().search([('team_id', 'in', tickets.team_id.ids)])
-        ticket_rules = rules._match_tickets(tickets)
-        pools = defaultdict(list)  # (rule or team) -> ticket ids
-        for ticket in tickets:
-            owner = ticket_rules.get(ticket) or ticket.team_id
-            if owner.assign_method != 'manual':
-                pools[owner].append(ticket.id)
-        if not pools:
-            return
-        users = {owner: (owner._get_pool() if owner._name == 'helpdesk.assignment.rule'
-                         else owner._get_assignment_pool()) for owner in pools}
-        all_users = self.env['res.users'].union(*users.values())
-        away_until = self._get_agents_away(all_users, now)
-        loads = defaultdict(dict)  # team -> {user id: open tickets}
-        if any(owner.assign_method == 'balanced' for owner in pools):
-            for team, user, count in self.env['helpdesk.ticket'].sudo()._read_group(
-                    [('team_id', 'in', tickets.team_id.ids), ('user_id', 'in', all_users.ids),
-                     ('is_closed', '=', False)], ['team_id', 'user_id'], ['__count']):
-                loads[team][user.id] = count
-        assigned_ids = defaultdict(list)  # user id -> ticket ids
-        pointers = {}
-        for owner, pool_ticket_ids in pools.items():
-            team = owner if owner._name == self._name else owner.team_id
-            chosen, pointer = plan_assignees(
-                users[owner].ids, len(pool_ticket_ids), owner.assign_method, loads[team],
-                owner.last_assigned_user_id.id, away_until)
-            for ticket_id, user_id in zip(pool_ticket_ids, chosen, strict=False):  # none chosen: no agent
-                assigned_ids[user_id].append(ticket_id)
-            if pointer and pointer != owner.last_assigned_user_id.id:
-                pointers[owner] = pointer
-        # one write per agent, without the chatter's per-write follower handling, then one
-        # follower insertion for the whole batch
-        assignments = {user_id: tickets.browse(ticket_ids) for user_id, ticket_ids in assigned_ids.items()}
-        for user_id, user_tickets in assignments.items():
-            user_tickets.with_context(tracking_disable=True).write({'user_id': user_id, 'assign_date': now})
-        self._subscribe_assignees(assignments)
-        self._save_assignment_pointers(pointers)
-
-    @api.model
-    def _subscribe_assignees(self, assignments):
-        """Make the agents follow the tickets just assigned to them (``assignments``: user id ->
-        tickets), with the default subtypes, like any assigned user, but without the "you have
-        been assigned" email per ticket (as CRM's lead assignment): rendering one costs several
-        times the creation of the ticket itself.
-
-        Two insertions for the whole batch (followers, then their subtypes); existing followers
-        are left as they are. The ORM's ``create`` of followers costs more here than the
-        ticket's own creation, for rows that have nothing to compute."""
-        pairs = [(ticket_id, user_id) for user_id, tickets in assignments.items() for ticket_id in tickets.ids]
-        if not pairs:
-            return
-        self.env['mail.followers'].flush_model()
-        partner_of = {user.id: user.partner_id.id for user in self.env['res.users'].browse(list(assignments))}
-        follower_ids = [row[0] for row in self.env.execute_query(SQL(
-            """INSERT INTO mail_followers (res_model, res_id, partner_id)
-               SELECT 'helpdesk.ticket', res_id, partner_id FROM unnest(%s::int4[], %s::int4[]) AS new(res_id, partner_id)
-               ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
-               RETURNING id""",
-            [ticket_id for ticket_id, _user_id in pairs], [partner_of[user_id] for _ticket_id, user_id in pairs]))]
-        subtypes = self.env['mail.message.subtype'].default_subtypes('helpdesk.ticket')[0]
-        if follower_ids and subtypes:
-            self.env.execute_query(SQL(
-                """INSERT INTO mail_followers_mail_message_subtype_rel (mail_followers_id, mail_message_subtype_id)
-                   SELECT follower_id, subtype_id
-                     FROM unnest(%s::int4[]) AS f(follower_id), unnest(%s::int4[]) AS s(subtype_id)""",
-                follower_ids, subtypes.ids))
-        self.env['helpdesk.ticket'].browse([ticket_id for ticket_id, _user_id in pairs]).invalidate_recordset(
-            ['message_follower_ids', 'message_partner_ids', 'message_is_follower'])
-
-    @api.model
-    def _get_agents_away(self, users, now):
-        """The agents of ``users`` on time off at ``now`` (a leave of one of their resources,
-        e.g. from the Time Off app, covers it), mapped to when they are back: the end of
-        the leaves chained from now. Public holidays, shared by all, are not looked at."""
-        leaves = self.env['resource.calendar.leaves'].sudo().search_fetch([
-            ('resource_id.user_id', 'in', users.ids),
-            ('time_type', '=', 'leave'),
-            ('date_to', '>', now),
-        ], ['resource_id', 'date_from', 'date_to'], order='date_from')
-        back = {}
-        for leave in leaves:
-            user_id = leave.resource_id.user_id.id
-            free_at = back.get(user_id, now)
-            if leave.date_from <= free_at < leave.date_to:
-                back[user_id] = leave.date_to
-        return {user_id: date for user_id, date in back.items() if date > now}
-
-    @api.model
-    def _save_assignment_pointers(self, pointers):
-        """Store where each rotation stands (``pointers``: team or rule -> user id). A pointer
-        row updated by a concurrent transaction is left as is rather than failing the
-        ticket creation: the rotation then only skips one turn."""
-        if not pointers:
-            return
-        for owner in pointers:
-            owner.flush_recordset(['last_assigned_user_id'])
-        try:
-            with self.env.cr.savepoint(flush=False):
-                for owner, user_id in pointers.items():
-                    self.env.execute_query(SQL(
-                        "UPDATE %s SET last_assigned_user_id = %s WHERE id = %s",
-                        SQL.identifier(owner._table), user_id, owner.id))
-        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-            _logger.info("Assignment rotation pointers not saved: updated concurrently")
-        for owner in pointers:
-            owner.invalidate_recordset(['last_assigned_user_id'])
 
     # ------------------------------------------------------------
     # AUTOMATION

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools.safe_eval import safe_eval
 
-from .helpdesk_ticket import TICKET_PRIORITIES
+from ..core.constants import TICKET_PRIORITIES
 
 
 class HelpdeskTicketCriteria(models.AbstractModel):

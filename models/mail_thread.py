@@ -12,7 +12,11 @@ class MailThread(models.AbstractModel):
     def _message_parse_extract_payload(self, message, message_dict, save_original=False):
         """Read text parts declaring a charset Python does not know (``x-unknown``,
         misspelt names) as UTF-8 when they decode as such, else as Latin-1, instead of
-        failing the whole email with a ``LookupError``: the gateway keeps the message."""
+        failing the whole email with a ``LookupError``: the gateway keeps the message.
+
+        On ``mail.thread`` on purpose: the gateway parses an email before it routes it,
+        with the generic model, so the ticket model is not known yet at this point. Only
+        parts whose charset Python does not know are touched (see the mail gateway tests)."""
         for part in message.walk():
             charset = part.get_param('charset') if part.get_content_maintype() == 'text' else None
             if not charset or not isinstance(charset, str):

@@ -5,7 +5,7 @@ import pytz
 from odoo import fields, models
 from odoo.exceptions import ValidationError
 
-from ..worktime import WorkSchedule
+from ..core import WorkSchedule
 
 
 class ResourceCalendar(models.Model):
@@ -30,7 +30,7 @@ class ResourceCalendar(models.Model):
             for begin, stop, _meta in intervals)
 
     def _helpdesk_check_working_time(self):
-        """SLA clocks need working time: refuse a calendar with none in the coming weeks."""
+        """SLA lines need working time: refuse a calendar with none in the coming weeks."""
         now = fields.Datetime.now().replace(microsecond=0)
         for calendar in self:
             if not calendar.attendance_ids.filtered(lambda a: a.hour_to > a.hour_from) \

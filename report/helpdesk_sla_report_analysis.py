@@ -1,16 +1,16 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.helpdesk_ticket import TICKET_PRIORITIES
+from ..core.constants import SLA_STATES, TICKET_PRIORITIES
 
 
 class HelpdeskSlaReportAnalysis(models.Model):
     """One row per SLA line of an active ticket, with its outcome as of now.
 
-    ``status`` follows the SLA engine exactly: reached; else failed when the deadline
-    lies before the pause start (paused clocks) or now; else at risk from the warning
-    date. The current time is a query parameter (not the database's ``now()``), like
-    the engine's searches, so the figures move with the clock the application uses.
+    ``status`` and the outcomes are the SQL builders of ``helpdesk.sla.status`` (the one
+    definition of each SLA state). The current time is a query parameter (not the
+    database's ``now()``), like the engine's searches, so the figures move with the
+    clock the application uses.
     """
 
     _name = 'helpdesk.sla.report.analysis'
@@ -42,15 +42,10 @@ class HelpdeskSlaReportAnalysis(models.Model):
     ticket_type_id = fields.Many2one('helpdesk.ticket.type', string="Type", readonly=True)
     company_id = fields.Many2one('res.company', string="Company", readonly=True, help="The ticket's company.")
     ticket_create_date = fields.Datetime(string="Ticket Created On", readonly=True)
-    start_date = fields.Datetime(string="Clock Started", readonly=True)
+    start_date = fields.Datetime(string="Started On", readonly=True)
     deadline = fields.Datetime(readonly=True)
     reached_datetime = fields.Datetime(string="Reached On", readonly=True)
-    status = fields.Selection([
-        ('ongoing', "Ongoing"),
-        ('warning', "At Risk"),
-        ('failed', "Failed"),
-        ('reached', "Reached"),
-    ], readonly=True)
+    status = fields.Selection(SLA_STATES, readonly=True)
     is_failed = fields.Boolean(
         string="Deadline Missed", readonly=True,
         help="Reached late, or not reached and past its deadline.")
@@ -73,11 +68,11 @@ class HelpdeskSlaReportAnalysis(models.Model):
         return SQL("%s %s %s", self._select(), self._from(), self._where())
 
     def _select(self):
+        Status = self.env['helpdesk.sla.status']
         now = fields.Datetime.now()
         reached = SQL("s.reached_datetime IS NOT NULL")
-        failed = SQL("(s.reached_datetime IS NULL AND s.deadline < COALESCE(s.pause_start, %s))", now)
-        on_time = SQL("(%s AND s.exceeded_hours = 0)", reached)
-        late = SQL("(%s AND s.exceeded_hours > 0)", reached)
+        on_time = Status._sql_reached_on_time('s')
+        missed = Status._sql_missed('s', now)
         return SQL(
             """
             SELECT s.id AS id,
@@ -96,19 +91,16 @@ class HelpdeskSlaReportAnalysis(models.Model):
                    s.start_date AS start_date,
                    s.deadline AS deadline,
                    s.reached_datetime AS reached_datetime,
-                   CASE WHEN %(reached)s THEN 'reached'
-                        WHEN %(failed)s THEN 'failed'
-                        WHEN s.warning_date <= COALESCE(s.pause_start, %(now)s) THEN 'warning'
-                        ELSE 'ongoing' END AS status,
-                   (%(late)s OR %(failed)s) AS is_failed,
+                   %(state)s AS status,
+                   %(missed)s AS is_failed,
                    CASE WHEN %(on_time)s THEN 100.0
-                        WHEN %(late)s OR %(failed)s THEN 0.0 END AS success_rate,
+                        WHEN %(missed)s THEN 0.0 END AS success_rate,
                    CASE WHEN %(on_time)s THEN 1 ELSE 0 END AS met_count,
-                   CASE WHEN %(late)s OR %(failed)s THEN 1 ELSE 0 END AS failed_count,
+                   CASE WHEN %(missed)s THEN 1 ELSE 0 END AS failed_count,
                    CASE WHEN %(reached)s THEN s.exceeded_hours END AS exceeded_hours,
                    CASE WHEN %(reached)s THEN s.reached_hours END AS reached_hours
             """,
-            reached=reached, failed=failed, on_time=on_time, late=late, now=now)
+            reached=reached, state=Status._sql_state('s', now), missed=missed, on_time=on_time)
 
     def _from(self):
         # a LEFT JOIN, so that queries reading no ticket column (grouped figures by team and

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.helpdesk_ticket import TICKET_CHANNELS, TICKET_PRIORITIES
+from ..core.constants import TICKET_CHANNELS, TICKET_PRIORITIES
 
 
 class HelpdeskTicketReportAnalysis(models.Model):

@@ -13,5 +13,7 @@ from . import test_auto_close
 from . import test_tour
 from . import test_i18n
 from . import test_reporting
+from . import test_sla_states
+from . import test_orm_bypass
 from . import test_first_hour
 from . import test_tour_first_hour

@@ -81,7 +81,7 @@ class TestAutoClose(HelpdeskCommon, MailCommon):
         message = self._customer_messages(ticket, CLOSED_TEXT)
         self.assertEqual(message.subtype_id, self.env.ref('mail.mt_comment'))
         self.assertIn("7 days", message.body)
-        self.assertTrue(ticket.sla_status_ids.reached_datetime, "closing ends the SLA clocks")
+        self.assertTrue(ticket.sla_status_ids.reached_datetime, "closing ends the SLA lines")
         self.assertFalse(self._auto_close(datetime(2026, 3, 10, 10, 0))[1], "closed once")
 
     def test_stage_change_restarts_the_count(self):
@@ -209,7 +209,7 @@ class TestAutoClose(HelpdeskCommon, MailCommon):
         self.assertEqual(ticket.stage_id, self.stage_new)
 
     def test_waiting_stage_of_a_team_without_automatic_closing(self):
-        """Without automatic closing, the stages where SLA clocks pause still count as waiting."""
+        """Without automatic closing, the stages where SLA lines pause still count as waiting."""
         self.team.auto_close_ticket = False
         ticket = self._waiting_ticket()
         with self.travel(datetime(2026, 3, 3, 11, 0)):

@@ -15,7 +15,7 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from .common import HelpdeskCommon
 
-RULE_LOGGER = 'odoo.addons.helpdesk_sla.models.helpdesk_escalation_rule'
+ENGINE_LOGGER = 'odoo.addons.helpdesk_sla.models.helpdesk_sla_status_escalation'
 MONDAY = datetime(2026, 3, 2, 9, 0)  # the test calendar works Mon–Fri 09:00–17:00 UTC
 
 
@@ -74,7 +74,7 @@ class EscalationCommon(HelpdeskCommon, MockEmail):
     def _escalate(self, when):
         """The cron's business method at ``when`` (no commit); returns the SLA lines escalated."""
         with self.travel(when):
-            count = self.Rule._escalate_due(when)
+            count = self.env['helpdesk.sla.status']._escalate_due(when)
         self.env.invalidate_all()
         return count
 
@@ -375,7 +375,7 @@ class TestEscalation(EscalationCommon):
             return result
 
         with patch.object(self.registry['helpdesk.escalation.rule'], '_apply_actions', broken_actions), \
-                self.assertLogs(RULE_LOGGER, logging.ERROR) as captured:
+                self.assertLogs(ENGINE_LOGGER, logging.ERROR) as captured:
             self._run_cron(datetime(2026, 3, 2, 13, 0))
         self.assertEqual(len(captured.records), 1, "logged once, not retried within the run")
         self.assertIn(f"Escalation of ticket {failing.id} failed", captured.output[0])
@@ -428,7 +428,7 @@ class TestEscalation(EscalationCommon):
         self._new_ticket()
         self.env.flush_all()
         with self.travel(datetime(2026, 3, 2, 10, 0)), self.assertQueryCount(4):  # last line id; savepoint, due rows, release
-            self.assertEqual(self.Rule._escalate_due(datetime(2026, 3, 2, 10, 0), batch_size=100), 0)
+            self.assertEqual(self.env['helpdesk.sla.status']._escalate_due(datetime(2026, 3, 2, 10, 0), batch_size=100), 0)
         self.env.cr.execute("SET enable_seqscan = off")  # a test table is tiny: show the index can serve
         try:
             self.env.cr.execute(
@@ -568,19 +568,19 @@ class TestEscalationConcurrency(TransactionCase):
     def test_second_worker_skips_locked_rows(self):
         when, all_lines = self.when, self.data['line_ids']
         with self._worker() as env_1, self._worker() as env_2, freeze_time(when):
-            Rule_1 = env_1['helpdesk.escalation.rule']
-            locked = Rule_1._lock_due_lines(when, max(all_lines), limit=2)
+            Status_1 = env_1['helpdesk.sla.status']
+            locked = Status_1._lock_due_lines(when, max(all_lines), limit=2)
             self.assertEqual(len(locked), 2)
             # meanwhile the second worker runs: it does not wait, it takes the only row left
-            self.assertEqual(env_2['helpdesk.escalation.rule']._escalate_due(when, commit=True), 1)
+            self.assertEqual(env_2['helpdesk.sla.status']._escalate_due(when, commit=True), 1)
             with self.registry.cursor() as cr:
                 self.assertEqual(self._logged_lines(api.Environment(cr, SUPERUSER_ID, {})).ids,
                                  sorted(set(all_lines) - set(locked.ids)))
             # the first worker escalates what it locked
-            done, failed = Rule_1._escalate_lines(locked, when)
+            done, failed = Status_1._escalate_lines(locked, when)
             self.assertEqual((done, failed), (locked, locked.browse()))
             env_1.cr.commit()  # pylint: disable=invalid-commit
-            self.assertEqual(env_2['helpdesk.escalation.rule']._escalate_due(when, commit=True), 0,
+            self.assertEqual(env_2['helpdesk.sla.status']._escalate_due(when, commit=True), 0,
                              "nothing is due any more")
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -594,12 +594,12 @@ class TestEscalationConcurrency(TransactionCase):
         with self._worker() as env_1, self._worker() as env_2, freeze_time(when):
             lines_2 = env_2['helpdesk.sla.status'].browse(all_lines)
             self.assertEqual(len(lines_2.filtered('escalation_due_date')), 3, "worker 2 sees them due")
-            done, _failed = env_1['helpdesk.escalation.rule']._escalate_lines(
+            done, _failed = env_1['helpdesk.sla.status']._escalate_lines(
                 env_1['helpdesk.sla.status'].browse(all_lines), when)
             self.assertEqual(len(done), 3)
             env_1.cr.commit()  # pylint: disable=invalid-commit
-            with self.assertLogs(RULE_LOGGER, logging.INFO) as captured, mute_logger('odoo.sql_db'):
-                done, failed = env_2['helpdesk.escalation.rule']._escalate_lines(lines_2, when)
+            with self.assertLogs(ENGINE_LOGGER, logging.INFO) as captured, mute_logger('odoo.sql_db'):
+                done, failed = env_2['helpdesk.sla.status']._escalate_lines(lines_2, when)
             self.assertFalse(done | failed, "refused, and not a failure")
             self.assertEqual(len(captured.records), 3)
             self.assertIn("already escalated by another worker", captured.output[0])

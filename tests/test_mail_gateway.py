@@ -1,5 +1,6 @@
 import base64
 import logging
+from email import message_from_string, policy
 
 from odoo.fields import Command
 from odoo.tests import Form, tagged
@@ -9,7 +10,7 @@ from odoo.addons.mail.tests.common import MailCommon
 
 from .common import HelpdeskCommon
 
-TICKET_LOGGER = 'odoo.addons.helpdesk_sla.models.helpdesk_ticket'  # assertLogs with logging.INFO: Odoo renames a level 'INFO'
+TICKET_LOGGER = 'odoo.addons.helpdesk_sla.models.helpdesk_ticket_mail'  # assertLogs with logging.INFO: Odoo renames a level 'INFO'
 
 # Raw emails as MTAs hand them over; {placeholders} are filled by MockEmail.format().
 EMAIL_MULTIPART = """Return-Path: {return_path}
@@ -303,6 +304,19 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
                           ).encode('utf-8')
         ticket_id = self._receive_raw(raw.replace("café".encode(), "café".encode('latin-1')))
         self.assertIn("Le café est froid.", self.env['helpdesk.ticket'].browse(ticket_id).description)
+
+    def test_unknown_charset_read_before_routing(self):
+        """Why the charset fallback sits on ``mail.thread`` and not on tickets: the gateway
+        parses an email before it knows its route, with the generic model, so a charset
+        error would refuse it before any ticket code runs. Known charsets are left alone."""
+        raw = self.format(EMAIL_UNKNOWN_CHARSET, to=self.support_email, subject="Parsed first",
+                          email_from='carla@customer.example.com', msg_id='<parsed@customer.example.com>')
+        parsed = self.env['mail.thread'].message_parse(message_from_string(raw, policy=policy.SMTP))
+        self.assertIn("Le café est froid.", parsed['body'])
+        latin1 = self.format(EMAIL_LATIN1, to=self.support_email, email_from='carla@customer.example.com')
+        message = message_from_string(latin1, policy=policy.SMTP)
+        self.env['mail.thread'].message_parse(message)
+        self.assertEqual(message.get_param('charset'), 'iso-8859-1', "a known charset is not rewritten")
 
     def test_huge_body(self):
         lines = "\n".join(f"{index:06d} sensor reading out of range" for index in range(40000))

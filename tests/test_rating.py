@@ -135,7 +135,7 @@ class TestRatingAgentWizard(RatingCommon):
 
     def _wizard_form(self, ticket, user=None):
         return Form(self.env['helpdesk.ticket.rate'].with_user(user or self.agent).with_context(
-            active_model='helpdesk.ticket', active_id=ticket.id))
+            default_ticket_id=ticket.id))
 
     def test_open_ticket_refused(self):
         ticket = self._create_ticket(user_id=self.agent.id, stage_id=self.stage_progress.id)

@@ -142,7 +142,7 @@ class TestSlaClock(SlaCommon):
             ticket.stage_id = self.stage_waiting
         self.assertTrue(line.is_paused)
         self.assertTrue(ticket.sla_paused)
-        self.assertFalse(ticket.sla_deadline, "paused clocks have no running deadline")
+        self.assertFalse(ticket.sla_deadline, "paused lines have no running deadline")
         with self.travel(datetime(2026, 3, 3, 11, 0)):  # Tuesday: 7 h + 2 h of working time paused
             self.assertFalse(ticket.sla_fail, "a paused clock does not fail")
             self.assertIn(ticket, self.env['helpdesk.ticket'].search([('sla_paused', '=', True)]))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Micro-benchmark of worktime: add/elapsed queries per second on a 2-year
+"""Micro-benchmark of the core business-time arithmetic: add/elapsed queries per second on a 2-year
 business calendar (Mon-Fri, four slots a day: ~1,040 intervals a year)."""
 import random
 import sys
@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worktime import WorkSchedule
+from core import WorkSchedule
 
 SLOTS = ((8, 0, 10, 0), (10, 15, 12, 0), (13, 0, 15, 0), (15, 15, 17, 0))
 ORIGIN = datetime(2025, 1, 1)

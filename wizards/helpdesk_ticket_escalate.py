@@ -10,19 +10,13 @@ class HelpdeskTicketEscalate(models.TransientModel):
     _description = "Escalate a Ticket"
 
     ticket_id = fields.Many2one(
-        'helpdesk.ticket', string="Ticket", required=True, ondelete='cascade',
-        default=lambda self: self._default_ticket_id())
+        'helpdesk.ticket', string="Ticket", required=True, ondelete='cascade')
     current_level = fields.Integer(related='ticket_id.escalation_level', string="Current Level")
     next_level = fields.Integer(compute='_compute_next_rules', string="Next Level")
     rule_ids = fields.Many2many(
         'helpdesk.escalation.rule', compute='_compute_next_rules', string="Rules Applied",
         help="The escalation rules of the next level in scope of the ticket.")
     reason = fields.Text(required=True, help="Why the ticket needs escalating; posted on the ticket.")
-
-    def _default_ticket_id(self):
-        if self.env.context.get('active_model') == 'helpdesk.ticket':
-            return self.env.context.get('active_id')
-        return False
 
     @api.depends('ticket_id')
     def _compute_next_rules(self):

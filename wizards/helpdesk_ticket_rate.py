@@ -18,16 +18,10 @@ class HelpdeskTicketRate(models.TransientModel):
     _description = "Record a Customer Rating"
 
     ticket_id = fields.Many2one(
-        'helpdesk.ticket', string="Ticket", required=True, ondelete='cascade',
-        default=lambda self: self._default_ticket_id())
+        'helpdesk.ticket', string="Ticket", required=True, ondelete='cascade')
     partner_id = fields.Many2one(related='ticket_id.partner_id', string="Customer")
     rating = fields.Selection(AGENT_RATING_SCALE, string="Rating", required=True)
     feedback = fields.Text(help="What the customer said, in their words where possible.")
-
-    def _default_ticket_id(self):
-        if self.env.context.get('active_model') == 'helpdesk.ticket':
-            return self.env.context.get('active_id')
-        return False
 
     @api.constrains('ticket_id')
     def _check_ticket_id(self):

@@ -1,4 +1,4 @@
-"""Pure-Python test tier: makes ``worktime`` importable without Odoo."""
+"""Pure-Python test tier: makes the addon's pure ``core`` package importable without Odoo."""
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path

@@ -5,19 +5,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worktime import (
+from core import (
     AlwaysOn,
     WorkSchedule,
     consumed,
     deadline,
     due_at_fraction,
     due_at_offset,
-    paused_seconds,
 )
 
 H = 3600.0
 MONDAY = date(2025, 1, 6)
 TUESDAY = MONDAY + timedelta(days=1)
+
+
+def paused_seconds(schedule, pauses, until):
+    """Working seconds inside the ``(pause_start, pause_end)`` pairs; an open pause
+    (end None) counts up to ``until``: what the SLA line accumulates pause by pause."""
+    return sum(schedule.elapsed(start, until if end is None else end) for start, end in pauses)
 
 
 def at(day, hour, minute=0):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worktime import AlwaysOn, WorkSchedule
+from core import AlwaysOn, WorkSchedule
 
 US = timedelta(microseconds=1)
 H = 3600.0

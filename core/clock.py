@@ -7,16 +7,6 @@ returning a datetime return None when it lies beyond the schedule's horizon.
 """
 
 
-def paused_seconds(schedule, pauses, until):
-    """Working seconds inside the ``(pause_start, pause_end)`` pairs.
-
-    A pause whose end is None is still open and counted up to ``until``.
-    """
-    return sum(
-        schedule.elapsed(start, until if end is None else end) for start, end in pauses
-    )
-
-
 def deadline(schedule, start, target_seconds, paused):
     """Instant when ``target_seconds`` of running clock time are used up."""
     return schedule.add(start, target_seconds + paused)

@@ -1,0 +1,222 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from ..core.constants import SLA_STATE_SEVERITY, SLA_STATES
+from .helpdesk_sla_status import SlaClock
+
+
+class HelpdeskTicket(models.Model):
+    """The ticket's SLA: its lines (one per matching policy), their summary on the ticket,
+    and the hooks that move the SLA lines when the ticket changes."""
+
+    _inherit = 'helpdesk.ticket'
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    use_sla = fields.Boolean(related='team_id.use_sla')
+    sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string="SLA Lines", copy=False)
+    sla_deadline = fields.Datetime(
+        string="SLA Deadline", compute='_compute_sla_fields', store=True, index=True,
+        help="The earliest deadline among the ticket's running SLA lines (paused lines excluded).")
+    sla_status = fields.Selection(SLA_STATES, string="SLA Status Summary", compute='_compute_sla_fields', store=True, index=True,
+        help="The most severe status of the ticket's SLA lines.")
+    sla_reached_late = fields.Boolean(
+        string="SLA Reached Late", compute='_compute_sla_fields', store=True,
+        help="At least one SLA target was reached after its deadline.")
+    sla_success = fields.Boolean(
+        string="SLA Success", compute='_compute_sla_fields', store=True,
+        help="Every SLA target of the ticket was reached on time.")
+    sla_fail_date = fields.Datetime(
+        string="SLA Fails On", compute='_compute_sla_fields', store=True, index=True,
+        help="From when the ticket counts as failing its SLA: the earliest deadline of its running lines "
+             "and of the paused ones that had failed before their pause. A line paused in time does "
+             "not fail while paused.")
+    sla_fail = fields.Boolean(
+        string="SLA Failed", compute='_compute_sla_fail', search='_search_sla_fail',
+        help="A deadline has passed and its target is not reached.")
+    sla_at_risk = fields.Boolean(
+        string="SLA At Risk", compute='_compute_sla_live', search='_search_sla_at_risk')
+    sla_paused = fields.Boolean(
+        string="SLA Paused", compute='_compute_sla_live', search='_search_sla_paused',
+        help="Every running SLA line is paused; while one still runs, its deadline is the ticket's SLA deadline.")
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends('sla_status_ids.deadline', 'sla_status_ids.reached_datetime',
+                 'sla_status_ids.pause_start', 'sla_status_ids.status', 'sla_status_ids.exceeded_hours')
+    def _compute_sla_fields(self):
+        """The ticket's SLA summary from its lines, each state as ``helpdesk.sla.status`` defines it."""
+        Status = self.env['helpdesk.sla.status']
+        for ticket in self:
+            lines = ticket.sla_status_ids
+            running = lines.filtered(lambda line: not line.reached_datetime)
+            fail_dates = [date for date in map(Status._fail_date_of, lines) if date]
+            ticket.sla_deadline = min((line.deadline for line in running if not line._is_paused()), default=False)
+            ticket.sla_fail_date = min(fail_dates, default=False)
+            ticket.sla_status = max(lines.mapped('status'), key=SLA_STATE_SEVERITY.index, default=False)
+            ticket.sla_reached_late = any(line._is_reached_late() for line in lines)
+            ticket.sla_success = bool(lines) and not running and not ticket.sla_reached_late
+
+    @api.depends('sla_status_ids.deadline', 'sla_status_ids.reached_datetime',
+                 'sla_status_ids.pause_start', 'sla_status_ids.warning_date')
+    def _compute_sla_live(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            running = ticket.sla_status_ids.filtered(lambda line: not line.reached_datetime)
+            ticket.sla_paused = bool(running) and all(line._is_paused() for line in running)
+            ticket.sla_at_risk = any(
+                not line._is_paused() and line._state_of(line, now) == 'warning' for line in running)
+
+    @api.depends('sla_fail_date')
+    def _compute_sla_fail(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            ticket.sla_fail = bool(ticket.sla_fail_date) and ticket.sla_fail_date < now
+
+    def _search_sla_fail(self, operator, value):
+        """Compares the stored, indexed ``sla_fail_date`` (the earliest fail date of the
+        ticket's lines) with the current time."""
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        now = fields.Datetime.now()
+        if (operator == 'in') == (True in value):
+            return Domain('sla_fail_date', '<', now)
+        return Domain('sla_fail_date', '=', False) | Domain('sla_fail_date', '>=', now)
+
+    def _search_sla_at_risk(self, operator, value):
+        """A running line at risk and not paused."""
+        Status = self.env['helpdesk.sla.status']
+        at_risk = Domain('sla_status_ids', 'any', Status._lines_where(
+            lambda alias, now: SQL("(%s AND NOT %s)", Status._sql_at_risk(alias, now), Status._sql_paused(alias))))
+        return self._search_flag(operator, value, at_risk)
+
+    def _search_sla_paused(self, operator, value):
+        """Every running line paused (and at least one)."""
+        Status = self.env['helpdesk.sla.status']
+        some_paused = Domain('sla_status_ids', 'any', Status._lines_where(Status._sql_paused))
+        some_running = Domain('sla_status_ids', 'any', Status._lines_where(
+            lambda alias, now: SQL("(%s.reached_datetime IS NULL AND NOT %s)",
+                                   SQL.identifier(alias), Status._sql_paused(alias))))
+        return self._search_flag(operator, value, some_paused & ~some_running)
+
+    @api.model
+    def _search_flag(self, operator, value, domain):
+        """A boolean field's search: ``domain`` for True, its negation for False."""
+        if operator not in ('in', 'not in'):
+            return NotImplemented
+        return domain if (operator == 'in') == (True in value) else ~domain
+
+    # ------------------------------------------------------------
+    # SLA
+    # ------------------------------------------------------------
+
+    def _sla_matching_policies(self):
+        """Map each active SLA policy of the tickets' teams (teams using SLAs) to the tickets it matches."""
+        teams = self.team_id.filtered('use_sla')
+        if not teams:
+            return {}
+        policies = self.env['helpdesk.sla'].sudo().search([('team_id', 'in', teams.ids)])
+        return policies._match_tickets(self)
+
+    def _sla_apply(self, new=False):
+        """(Re)match SLA policies: new matches get an SLA line counted from the ticket's creation,
+        lines of policies that no longer match are dropped unless reached (kept as history).
+        ``new``: the tickets were just created and have no SLA line yet."""
+        tickets = self.sudo() if new else self.sudo().exists()
+        if not tickets:
+            return
+        now = fields.Datetime.now()
+        matches = tickets._sla_matching_policies()
+        have = set()
+        if not new:
+            wanted = {(ticket.id, sla.id) for sla, matched in matches.items() for ticket in matched}
+            existing = tickets.sla_status_ids
+            stale = existing.filtered(
+                lambda line: not line.reached_datetime and (line.ticket_id.id, line.sla_id.id) not in wanted)
+            stale.unlink()
+            kept = existing - stale
+            for company, lines in kept.filtered(lambda line: line.company_id != line.ticket_id.company_id
+                                                ).grouped(lambda line: line.ticket_id.company_id).items():
+                lines.company_id = company
+            have = {(line.ticket_id.id, line.sla_id.id) for line in kept}
+        todo = [(sla, ticket) for sla, matched in matches.items() if sla.target_type != 'next_response'
+                for ticket in matched if (ticket.id, sla.id) not in have]
+        if not todo:
+            return
+        Status = self.env['helpdesk.sla.status'].sudo()
+        clock = SlaClock(self.env, min(ticket.create_date for _sla, ticket in todo))
+        # tickets created together share their start: one deadline per policy, start and pause
+        clock_values, reached_in_stage = {}, {}
+        vals_list, reach_at = [], []
+        for sla, ticket in todo:
+            start, stage = ticket.create_date, ticket.stage_id
+            pause_start = (ticket.date_last_stage_update or start) if stage in sla.exclude_stage_ids else False
+            key = (sla, start, pause_start)
+            if key not in clock_values:
+                clock_values[key] = Status._clock_values(clock, sla, start, 0.0, pause_start, now)
+            vals_list.append(dict(clock_values[key], ticket_id=ticket.id, sla_id=sla.id,
+                                  target_type=sla.target_type, company_id=ticket.company_id.id,
+                                  team_id=ticket.team_id.id, priority=ticket.priority, start_date=start,
+                                  pause_start=pause_start))
+            if (sla, stage) not in reached_in_stage:
+                reached_in_stage[sla, stage] = sla._is_reached_in_stage(stage)
+            if reached_in_stage[sla, stage]:
+                reach_at.append(ticket.date_last_stage_update or now)
+            elif sla.target_type == 'first_response' and ticket.date_first_response:
+                reach_at.append(ticket.date_first_response)
+            else:
+                reach_at.append(None)
+        lines = Status._create_lines(vals_list)
+        for line, when in zip(lines, reach_at, strict=True):
+            if when:
+                line._reach(when)
+
+    def _sla_on_stage_change(self, when):
+        """Stage moved: reach the targets at or before the new stage (closing the ticket ends
+        every SLA line), pause the lines of policies excluding it, restart the others."""
+        lines = self.sudo().sla_status_ids.filtered(lambda line: not line.reached_datetime)
+        reached = lines.filtered(lambda line: line._is_target_stage_reached())
+        running = lines - reached
+        paused = running.filtered(lambda line: line.ticket_id.stage_id in line.sla_id.exclude_stage_ids)
+        paused._pause(when)
+        (running - paused)._resume(when)
+        reached._reach(when)
+
+    def _sla_on_agent_reply(self, when):
+        """A public agent reply reaches first-response targets and open next-response windows."""
+        first_replies = self.filtered(lambda ticket: not ticket.date_first_response).sudo()
+        first_replies.date_first_response = when
+        first_replies._reporting_stamp(('date_first_response',))
+        self.sudo().sla_status_ids.filtered(
+            lambda line: not line.reached_datetime and line.target_type in ('first_response', 'next_response')
+        )._reach(when)
+
+    def _sla_on_customer_message(self, when):
+        """A customer message after an agent reply opens a next-response window (one at a time)."""
+        tickets = self.sudo().filtered(lambda ticket: ticket.date_first_response and not ticket.is_closed)
+        if not tickets:
+            return
+        open_pairs = {(line.ticket_id.id, line.sla_id.id) for line in tickets.sla_status_ids
+                      if not line.reached_datetime}
+        todo = [(sla, ticket) for sla, matched in tickets._sla_matching_policies().items()
+                if sla.target_type == 'next_response'
+                for ticket in matched if (ticket.id, sla.id) not in open_pairs]
+        if not todo:
+            return
+        Status = self.env['helpdesk.sla.status'].sudo()
+        clock = SlaClock(self.env, when)
+        vals_list = []
+        for sla, ticket in todo:
+            pause_start = when if ticket.stage_id in sla.exclude_stage_ids else False
+            values = Status._clock_values(clock, sla, when, 0.0, pause_start, when)
+            vals_list.append(dict(values, ticket_id=ticket.id, sla_id=sla.id, target_type=sla.target_type,
+                                  company_id=ticket.company_id.id, team_id=ticket.team_id.id,
+                                  priority=ticket.priority, start_date=when,
+                                  pause_start=pause_start))
+        Status._create_lines(vals_list)
+
