@@ -63,7 +63,7 @@ class HelpdeskTicket(models.Model):
             day = first_day + timedelta(days=offset)
             if day.weekday() >= 5:
                 continue
-            for _index in range(rng.choice([0, 1, 1, 2])):
+            for _index in range(rng.choice([0, 1, 1])):
                 subject, team_xmlid, type_xmlid, tag_xmlid = rng.choice(HISTORY_REQUESTS)
                 created = datetime.combine(day.date(), time(rng.randint(8, 16), rng.choice([0, 10, 25, 40, 55])))
                 agent = rng.choice(agents)
