@@ -137,6 +137,10 @@ class HelpdeskSla(models.Model):
             return self.env['resource.calendar']
         return self.team_id.resource_calendar_id
 
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def action_view_status(self):
         self.ensure_one()
         return {

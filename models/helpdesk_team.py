@@ -329,15 +329,23 @@ class HelpdeskTeam(models.Model):
                     "The team “%s” has SLA policies counted on working hours: it needs working hours.", team.name))
         teams.resource_calendar_id._helpdesk_check_working_time()
 
+    @api.constrains('auto_close_day', 'auto_close_reminder_day')
+    def _check_auto_close_days(self):
+        for team in self.filtered('auto_close_ticket'):
+            if team.auto_close_day < 1 or not 0 <= team.auto_close_reminder_day < team.auto_close_day:
+                raise ValidationError(self.env._(
+                    "Team “%s”: tickets close after one day or more, and the reminder goes out before that.",
+                    team.name))
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
     def action_view_sla(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_sla_action')
         action.update({'domain': [('team_id', '=', self.id)], 'context': {'default_team_id': self.id}})
         return action
-
-    # ------------------------------------------------------------
-    # ACTIONS
-    # ------------------------------------------------------------
 
     def _get_dashboard_filters(self):
         """Dashboard card filter name -> (ticket domain, window title)."""
@@ -391,6 +399,10 @@ class HelpdeskTeam(models.Model):
             'context': {'search_default_last_30_days': 1},
         })
         return action
+
+    # ------------------------------------------------------------
+    # STAGES
+    # ------------------------------------------------------------
 
     @api.model
     def _get_first_stage(self, team_ids=None):
@@ -450,14 +462,6 @@ class HelpdeskTeam(models.Model):
             return self.reply_stage_id
         working = self.stage_ids.filtered(lambda stage: not stage.fold).sorted() - self._get_waiting_stages()
         return working[1:2] or working[:1]
-
-    @api.constrains('auto_close_day', 'auto_close_reminder_day')
-    def _check_auto_close_days(self):
-        for team in self.filtered('auto_close_ticket'):
-            if team.auto_close_day < 1 or not 0 <= team.auto_close_reminder_day < team.auto_close_day:
-                raise ValidationError(self.env._(
-                    "Team “%s”: tickets close after one day or more, and the reminder goes out before that.",
-                    team.name))
 
     @api.model
     def _cron_auto_close(self):

@@ -370,6 +370,10 @@ class HelpdeskTicket(models.Model):
             'view_mode': 'form',
         }
 
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
     def _portal_close(self, author):
         """Close the open tickets for their customer ``author`` (the portal's "Close this
         ticket"): each goes to its team's first closing stage, with a message saying who

@@ -9,16 +9,17 @@ odoo_present || die "benchmarks need Odoo 19: set ODOO_HOME or run 'bash tools/r
 ensure_odoo_venv
 ensure_addons_link
 ensure_postgres
-DB=${HELPDESK_SLA_BENCH_DB:-helpdesk_sla_bench}
+# one benchmark database per checkout (two clones or worktrees never update it to each other's code)
+DB=${HELPDESK_SLA_BENCH_DB:-helpdesk_sla_bench_$(basename "$ADDONS_LINK_DIR")}
 SUITES=("$@")
 [ ${#SUITES[@]} -gt 0 ] || SUITES=(worktime sla assignment escalation reporting)
 
 if ! psql -d "$DB" -Atc "select 1 from ir_module_module where name='helpdesk_sla' and state='installed'" 2>/dev/null | grep -q 1; then
     say "Creating benchmark database $DB"
     dropdb --if-exists "$DB"
-    odoo_bin -d "$DB" -i helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn
+    odoo_bin -d "$DB" -i helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn --http-interface=127.0.0.1
 else
-    odoo_bin -d "$DB" -u helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn
+    odoo_bin -d "$DB" -u helpdesk_sla --stop-after-init --max-cron-threads=0 --log-level=warn --http-interface=127.0.0.1
 fi
 
 # each suite rolls back its data: start every run from a vacuumed, analysed database, not

@@ -29,7 +29,7 @@ def main():
     from odoo.tools import config
 
     config.parse_config(['--addons-path', args.addons, '-d', args.database, '--log-level', 'warn',
-                         '--max-cron-threads', '0'], setup_logging=True)
+                         '--max-cron-threads', '0', '--http-interface', '127.0.0.1'], setup_logging=True)
     registry = Registry(args.database)
     from common import Report, ensure_history  # tools/bench/common.py, on sys.path above
 
