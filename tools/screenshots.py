@@ -275,7 +275,7 @@ def shot_my_queue(odoo, ids):
 def shot_sla_matrix(odoo, ids):
     """The SLA matrix of a team, opened from the team's form."""
     shot_team(odoo, ids)
-    odoo.browser.click(".o_form_view .oe_button_box button:has(.fa-table)", "the SLA Matrix button")
+    odoo.browser.click("button.oe_stat_button:has(.fa-table)", "the SLA Matrix button")
     odoo.browser.wait_for("!!document.querySelector('.modal .o_helpdesk_sla_matrix .o_data_row')", "the matrix")
     odoo.browser.settle()
 

@@ -1,4 +1,4 @@
-import { markup } from "@odoo/owl";
+import { markup, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { escape } from "@web/core/utils/strings";
@@ -39,6 +39,33 @@ export class HelpdeskTicketListController extends ListController {
     }
 }
 
+/**
+ * My Queue: the list, with the live counts of its failed and at-risk tickets above it
+ * (computed by the tickets' own SLA searches, so they never wait for the status cron).
+ */
+export class HelpdeskTicketQueueController extends HelpdeskTicketListController {
+    static template = "helpdesk_sla.TicketQueueView";
+
+    setup() {
+        super.setup();
+        this.queueCounts = useState({ failed: 0, atRisk: 0, loaded: false });
+        onWillStart(() => this.loadQueueCounts(this.props.domain));
+        onWillUpdateProps((nextProps) => this.loadQueueCounts(nextProps.domain));
+    }
+
+    async loadQueueCounts(domain) {
+        const [failed, atRisk] = await Promise.all([
+            this.orm.searchCount("helpdesk.ticket", [...domain, ["sla_fail", "=", true]]),
+            this.orm.searchCount("helpdesk.ticket", [...domain, ["sla_at_risk", "=", true]]),
+        ]);
+        Object.assign(this.queueCounts, { failed, atRisk, loaded: true });
+    }
+}
+
+registry.category("views").add("helpdesk_ticket_queue", {
+    ...listView,
+    Controller: HelpdeskTicketQueueController,
+});
 registry.category("views").add("helpdesk_ticket_kanban", {
     ...kanbanView,
     Controller: HelpdeskTicketKanbanController,

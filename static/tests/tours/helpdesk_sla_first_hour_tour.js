@@ -50,11 +50,11 @@ registry.category("web_tour.tours").add("helpdesk_sla_first_hour_agent_tour", {
         },
         {
             content: "The queue counts its failed tickets",
-            trigger: '.o_search_panel .o_search_panel_filter_value:contains("Failed"):contains("1")',
+            trigger: '.o_helpdesk_queue_counts .o_helpdesk_queue_failed:contains("1 failed")',
         },
         {
             content: "and its tickets at risk",
-            trigger: '.o_search_panel .o_search_panel_filter_value:contains("At Risk"):contains("1")',
+            trigger: '.o_helpdesk_queue_counts .o_helpdesk_queue_at_risk:contains("1 at risk")',
         },
         {
             content: "Search for something no ticket has",
