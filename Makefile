@@ -1,5 +1,5 @@
 # Shortcuts for the dev harness; each target is also a plain script under tools/.
-.PHONY: run setup test lint pure odoo bench screenshots pot
+.PHONY: run setup test lint pure odoo bench screenshots pot wheel deps loadtest
 
 run:        ## set up what is missing and serve Odoo with demo data on 127.0.0.1:8069
 	bash tools/run.sh
@@ -27,3 +27,12 @@ screenshots: ## screenshots of the README and the app page, from a fresh demo da
 
 pot:        ## regenerate i18n/helpdesk_sla.pot with Odoo's own export
 	bash tools/pot.sh
+
+wheel:      ## the addon's wheel odoo-addon-helpdesk_sla in dist/, built with whool, checked with pip
+	bash tools/wheel.sh
+
+deps:       ## the dependency tree and manifestoo's checks (found, licences, development status)
+	bash tools/deps.sh
+
+loadtest:   ## bounded loopback load and fault run against a prefork Odoo on a fresh database
+	bash tools/loadtest.sh

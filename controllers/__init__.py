@@ -1,2 +1,3 @@
 from . import helpdesk_form
 from . import portal
+from . import rating

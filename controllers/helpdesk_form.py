@@ -5,11 +5,15 @@ from odoo import SUPERUSER_ID, fields, http
 from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools import email_normalize, plaintext2html
+from odoo.tools.misc import hmac
 from odoo.tools.sql import escape_psql
+
+from ..core.address import is_single_address, strip_subaddress
 
 # Defaults of the ir.config_parameter keys that tune the form
 DEFAULT_MAX_ATTACHMENT_MB = 10
 DEFAULT_RATE_LIMIT = 5  # tickets per email address and hour
+DEFAULT_IP_RATE_LIMIT = 20  # tickets per client IP address and hour (offices share one address)
 MAX_ATTACHMENTS = 10
 MAX_NAME_LENGTH = 128
 MAX_SUBJECT_LENGTH = 200
@@ -25,8 +29,12 @@ class HelpdeskTicketForm(http.Controller):
     ticket goes through the ordinary ``create`` (assignment, SLA) in sudo.
     """
 
+    def _form_readonly(self, rule, args):
+        """Showing the form only reads (a replica may serve it); submitting it writes."""
+        return request.httprequest.method in ('GET', 'HEAD')
+
     @http.route('/helpdesk/<int:team_id>/submit', type='http', auth='public', methods=['GET', 'POST'],
-                website=True, sitemap=False)
+                website=True, sitemap=False, readonly=_form_readonly)
     def helpdesk_ticket_form(self, team_id, **post):
         team = self._form_get_team(team_id)
         if not team:
@@ -39,6 +47,7 @@ class HelpdeskTicketForm(http.Controller):
         if error:
             return self._form_render(team, values, error, status)
         ticket = self._form_create_ticket(team, values)
+        self._form_record_submitter(ticket)
         return request.render('helpdesk_sla.helpdesk_ticket_form_done', {
             'team': team,
             'ticket': ticket,
@@ -64,13 +73,14 @@ class HelpdeskTicketForm(http.Controller):
             megabytes = DEFAULT_MAX_ATTACHMENT_MB
         return int(megabytes * 1024 * 1024)
 
-    def _form_rate_limit(self):
-        """Most tickets one email address may submit per hour (``helpdesk_sla.form_rate_limit``)."""
-        param = request.env['ir.config_parameter'].sudo().get_param('helpdesk_sla.form_rate_limit')
+    def _form_rate_limit(self, key='helpdesk_sla.form_rate_limit', default=DEFAULT_RATE_LIMIT):
+        """Most tickets one email address (``helpdesk_sla.form_rate_limit``) or one IP address
+        (``helpdesk_sla.form_rate_limit_ip``) may submit per hour; 0 or less: no limit."""
+        param = request.env['ir.config_parameter'].sudo().get_param(key)
         try:
-            return int(param) if param else DEFAULT_RATE_LIMIT
+            return int(param) if param else default
         except ValueError:
-            return DEFAULT_RATE_LIMIT
+            return default
 
     def _form_render(self, team, values=None, error=None, status=200):
         user = request.env.user
@@ -113,8 +123,10 @@ class HelpdeskTicketForm(http.Controller):
         if not values['partner_email']:
             return values, _("Please enter your email address."), 400
         email = email_normalize(values['partner_email'])
-        if not email:
-            return values, _("Please enter a valid email address."), 400
+        typed = not (partner and partner.email)
+        if not email or (typed and not is_single_address(values['partner_email'])):
+            return values, _(
+                "Please enter a valid email address. A single address is expected, such as name@example.com."), 400
         if not values['name']:
             return values, _("Please enter a subject."), 400
         if len(values['name']) > MAX_SUBJECT_LENGTH:
@@ -150,27 +162,57 @@ class HelpdeskTicketForm(http.Controller):
         return values, None, 200
 
     def _form_find_partner(self, email):
-        """The contact with that email (whatever its case), or an empty recordset."""
-        return request.env['res.partner'].sudo().search(
-            [('email_normalized', '=', email)], order='id', limit=1)
+        """The contact with that email (whatever its case), or an empty recordset; never
+        the contact of a user (agent or portal customer): a visitor typing someone's
+        address does not become that person."""
+        return request.env['res.partner'].sudo().with_context(active_test=False).search(
+            [('email_normalized', '=', email), ('user_ids', '=', False), ('active', '=', True)],
+            order='id', limit=1)
+
+    def _form_email_has_user(self, email):
+        """Whether a user's contact has that email (then the form creates no new contact)."""
+        return bool(request.env['res.partner'].sudo().with_context(active_test=False).search_count(
+            [('email_normalized', '=', email), ('user_ids', '!=', False)], limit=1))
 
     def _form_is_rate_limited(self, email, partner):
-        """Whether the address already sent as many tickets in the last hour as allowed;
-        counted from the tickets themselves, whatever channel created them."""
-        limit = self._form_rate_limit()
-        if limit <= 0:
-            return False
-        sender = Domain('partner_email', '=ilike', escape_psql(email))
-        if partner:
-            sender |= Domain('partner_id', '=', partner.id)
-        domain = Domain('create_date', '>=', fields.Datetime.now() - timedelta(hours=1)) & sender
+        """Whether the address, or the client's IP address, already sent as many tickets in
+        the last hour as allowed.
+
+        Per address, counted from the tickets themselves whatever channel created them, with
+        every ``+tag`` variant of the mailbox counted as the same address. Per IP address,
+        counted from the tickets the web form created from it."""
+        since = Domain('create_date', '>=', fields.Datetime.now() - timedelta(hours=1))
         Ticket = request.env['helpdesk.ticket'].sudo().with_context(active_test=False)
-        return Ticket.search_count(domain, limit=limit) >= limit
+        limit = self._form_rate_limit()
+        if limit > 0:
+            local, _at, host = strip_subaddress(email).rpartition('@')
+            sender = (Domain('partner_email', '=ilike', escape_psql(f'{local}@{host}'))
+                      | Domain('partner_email', '=ilike', f'{escape_psql(local)}+%@{escape_psql(host)}'))
+            if partner:
+                sender |= Domain('partner_id', '=', partner.id)
+            if Ticket.search_count(since & sender, limit=limit) >= limit:
+                return True
+        ip_limit = self._form_rate_limit('helpdesk_sla.form_rate_limit_ip', DEFAULT_IP_RATE_LIMIT)
+        key = self._form_submitter_key()
+        if ip_limit > 0 and key:
+            return Ticket.search_count(since & Domain('form_submitter_key', '=', key), limit=ip_limit) >= ip_limit
+        return False
+
+    def _form_submitter_key(self):
+        """A keyed hash of the client's IP address (``False`` when unknown): what the form
+        keeps to count submissions per IP without storing the address."""
+        address = request.httprequest.remote_addr
+        return address and hmac(request.env(su=True), 'helpdesk_sla.form_submitter', address)
+
+    def _form_record_submitter(self, ticket):
+        key = self._form_submitter_key()
+        if key:
+            ticket.sudo().form_submitter_key = key
 
     def _form_create_ticket(self, team, values):
         """Create the ticket (and the contact if it is new) from validated ``values``."""
         partner = values['partner']
-        if not partner:
+        if not partner and not self._form_email_has_user(values['email_normalized']):
             partner = request.env['res.partner'].sudo().create({
                 'name': values['partner_name'],
                 'email': values['partner_email'],
@@ -188,14 +230,18 @@ class HelpdeskTicketForm(http.Controller):
             'priority': values['priority'],
             'channel': 'web_form',
         }
-        if not partner.email:
+        if not partner:
+            ticket_values['partner_name'] = values['partner_name']
+            ticket_values['partner_email'] = values['email_normalized']
+        elif not partner.email:
             ticket_values['partner_email'] = values['partner_email']
         ticket = Ticket.create(ticket_values)
         if values['attachments']:
+            # posted by the system: what a visitor typed is no identity (see SECURITY.md)
             ticket.with_context(attachments_mime_plainxml=True).message_post(
                 body=request.env._("Files sent with the request."),
                 attachments=values['attachments'],
-                author_id=partner.id,
+                author_id=request.env.ref('base.partner_root').id,
                 message_type='comment',
                 subtype_xmlid='mail.mt_comment',
             )

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools import groupby as groupby_records
+from odoo.tools.sql import escape_psql
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -68,20 +69,30 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
 
     def _ticket_get_search_domain(self, search_in, search):
+        """Tickets matching ``search`` in the chosen place; ``%`` and ``_`` match themselves.
+
+        Messages are searched as the customer reads them: public comments and emails only, never
+        internal notes (the message search bypasses message access, so the filter is explicit)."""
+        pattern = f'%{escape_psql(search)}%'
         if search_in == 'name':
-            return Domain('name', 'ilike', search)
+            return Domain('name', '=ilike', pattern)
         if search_in == 'ticket_ref':
-            return Domain('ticket_ref', 'ilike', search)
+            return Domain('ticket_ref', '=ilike', pattern)
         if search_in == 'message':
-            return Domain('message_ids', 'any', Domain('body', 'ilike', search)
-                          & Domain('message_type', 'in', ('comment', 'email')))
-        return Domain('name', 'ilike', search) | Domain('ticket_ref', 'ilike', search)
+            Message = request.env['mail.message']
+            return Domain('message_ids', 'any', Message._get_search_domain_share()
+                          & Domain('message_type', 'in', ('comment', 'email'))
+                          & Domain('body', '=ilike', pattern))
+        return Domain('name', '=ilike', pattern) | Domain('ticket_ref', '=ilike', pattern)
 
     # ------------------------------------------------------------
     # TICKET LIST
     # ------------------------------------------------------------
 
-    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True)
+    # the list and the page of a ticket only read (the customer's history lives in the session,
+    # not the database): a deployment with db_replica_host serves them from the replica
+    @http.route(['/my/tickets', '/my/tickets/page/<int:page>'], type='http', auth='user', website=True,
+                readonly=True)
     def portal_my_tickets(self, page=1, sortby=None, filterby=None, search=None, search_in='all',
                           groupby=None, **kw):
         Ticket = request.env['helpdesk.ticket']
@@ -177,7 +188,7 @@ class HelpdeskCustomerPortal(CustomerPortal):
         }
         return self._get_page_view_values(ticket_sudo, access_token, values, 'my_tickets_history', False, **kwargs)
 
-    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True)
+    @http.route('/my/tickets/<int:ticket_id>', type='http', auth='public', website=True, readonly=True)
     def portal_my_ticket(self, ticket_id, access_token=None, **kw):
         ticket_sudo = self._ticket_check_access(ticket_id, access_token)
         if ticket_sudo is None:

@@ -6,7 +6,7 @@
   automated-email detection (``email``);
 * the selections shared by several models (``constants``).
 """
-from .assignment import plan_assignees
+from .assignment import plan_assignees, queue_order
 from .clock import consumed, deadline, due_at_fraction, due_at_offset
 from .email import is_automated_email
 from .escalation import trigger_moment
@@ -21,5 +21,6 @@ __all__ = [
     "due_at_offset",
     "is_automated_email",
     "plan_assignees",
+    "queue_order",
     "trigger_moment",
 ]

@@ -6,7 +6,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..core import plan_assignees
+from ..core import plan_assignees, queue_order
 
 _logger = logging.getLogger(__name__)
 
@@ -85,6 +85,9 @@ class HelpdeskAssignmentRule(models.Model):
         tickets = tickets.filtered(lambda ticket: not ticket.user_id and ticket.team_id)
         if not tickets:
             return
+        # the waiting queue's order: oldest first, the higher priority first within a minute
+        tickets = tickets.browse(queue_order([(ticket.id, ticket.create_date or now, ticket.priority)
+                                              for ticket in tickets]))
         rules = self.env['helpdesk.assignment.rule'].sudo().search([('team_id', 'in', tickets.team_id.ids)])
         ticket_rules = rules._match_tickets(tickets)
         pools = defaultdict(list)  # (rule or team) -> ticket ids
@@ -98,7 +101,7 @@ class HelpdeskAssignmentRule(models.Model):
         all_users = self.env['res.users'].union(*users.values())
         away_until = self._get_agents_away(all_users, now)
         loads = defaultdict(dict)  # team -> {user id: open tickets}
-        if any(owner.assign_method == 'balanced' for owner in pools):
+        if any(owner.assign_method == 'balanced' for owner in pools) or any(tickets.team_id.mapped('agent_capacity')):
             for team, user, count in self.env['helpdesk.ticket'].sudo()._read_group(
                     [('team_id', 'in', tickets.team_id.ids), ('user_id', 'in', all_users.ids),
                      ('is_closed', '=', False)], ['team_id', 'user_id'], ['__count']):
@@ -109,7 +112,7 @@ class HelpdeskAssignmentRule(models.Model):
             team = tickets.browse(pool_ticket_ids[0]).team_id  # the pool's tickets share their team
             chosen, pointer = plan_assignees(
                 users[owner].ids, len(pool_ticket_ids), owner.assign_method, loads[team],
-                owner.last_assigned_user_id.id, away_until)
+                owner.last_assigned_user_id.id, away_until, capacity=team.agent_capacity)
             for ticket_id, user_id in zip(pool_ticket_ids, chosen, strict=False):  # none chosen: no agent
                 assigned_ids[user_id].append(ticket_id)
             if pointer and pointer != owner.last_assigned_user_id.id:
@@ -118,9 +121,37 @@ class HelpdeskAssignmentRule(models.Model):
         # follower insertion for the whole batch
         assignments = {user_id: tickets.browse(ticket_ids) for user_id, ticket_ids in assigned_ids.items()}
         for user_id, user_tickets in assignments.items():
-            user_tickets.with_context(tracking_disable=True).write({'user_id': user_id, 'assign_date': now})
+            user_tickets.with_context(tracking_disable=True, helpdesk_sla_assigning=True).write(
+                {'user_id': user_id, 'assign_date': now})
         self._subscribe_assignees(assignments)
         self._save_assignment_pointers(pointers)
+
+    @api.model
+    def _assign_queue(self, teams, now=None):
+        """Give the tickets waiting for an agent in ``teams`` (open, unassigned, in a team with
+        an agent capacity and automatic assignment) to the agents with room left, in queue order
+        (see ``_assign_tickets``). Called as soon as room may have freed: a ticket of the team
+        closed, reassigned, archived or moved, and by the queue cron when an agent's time off
+        ends. Returns the tickets assigned."""
+        now = now or fields.Datetime.now()
+        teams = teams.sudo().filtered(lambda team: team.agent_capacity > 0 and (
+            team.assign_method != 'manual' or team.assignment_rule_ids))
+        if not teams:
+            return self.env['helpdesk.ticket']
+        queued = self.env['helpdesk.ticket'].sudo().search(teams._get_queue_domain())
+        if not queued:
+            return queued
+        self._assign_tickets(queued, now)
+        assigned = queued.filtered('user_id')
+        assigned._reporting_stamp(('assign_date',))
+        return assigned
+
+    @api.model
+    def _cron_assign_queue(self):
+        """The safety net of the waiting queues (and the trigger at the end of an agent's time
+        off, see ``resource.calendar.leaves``): assign what agents have room for."""
+        teams = self.env['helpdesk.team'].sudo().search([('agent_capacity', '>', 0)])
+        self._assign_queue(teams)
 
     @api.model
     def _subscribe_assignees(self, assignments):
@@ -173,20 +204,27 @@ class HelpdeskAssignmentRule(models.Model):
 
     @api.model
     def _save_assignment_pointers(self, pointers):
-        """Store where each rotation stands (``pointers``: team or rule -> user id). A pointer
-        row updated by a concurrent transaction is left as is rather than failing the
-        ticket creation: the rotation then only skips one turn."""
+        """Store where each rotation stands (``pointers``: team or rule -> user id), without
+        ever waiting: a pointer row another intake holds, or changed since this transaction
+        began, is left to it (the rotation then only skips one turn) rather than making every
+        intake of the team queue behind one row lock or fail. The lock is tried with SKIP
+        LOCKED; a row changed since the snapshot raises a serialization failure, which is
+        expected here and not logged as a bad query."""
         if not pointers:
             return
-        for owner in pointers:
+        cr = self.env.cr
+        for owner, user_id in pointers.items():
             owner.flush_recordset(['last_assigned_user_id'])
-        try:
-            with self.env.cr.savepoint(flush=False):
-                for owner, user_id in pointers.items():
-                    self.env.execute_query(SQL(
-                        "UPDATE %s SET last_assigned_user_id = %s WHERE id = %s",
-                        SQL.identifier(owner._table), user_id, owner.id))
-        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
-            _logger.info("Assignment rotation pointers not saved: updated concurrently")
-        for owner in pointers:
+            table = SQL.identifier(owner._table)
+            try:
+                with cr.savepoint(flush=False):
+                    cr.execute(SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED", table, owner.id),
+                               log_exceptions=False)
+                    if cr.fetchone():
+                        cr.execute(SQL("UPDATE %s SET last_assigned_user_id = %s WHERE id = %s", table, user_id,
+                                       owner.id), log_exceptions=False)
+                    else:
+                        _logger.debug("Assignment rotation of %s not saved: another intake holds it", owner)
+            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
+                _logger.debug("Assignment rotation of %s not saved: updated concurrently", owner)
             owner.invalidate_recordset(['last_assigned_user_id'])

@@ -9,6 +9,7 @@ from ..core.constants import ESCALATION_TRIGGER_TYPES, TICKET_PRIORITIES, URGENT
 from .helpdesk_sla_status import SlaClock
 
 CLOCK_CACHE_KEY = 'helpdesk_sla.escalation_clock'  # cursor cache: one calendar expansion per cron batch
+REPLAN_CHUNK = 20_000  # SLA lines re-planned per query round (and per commit in the cron)
 
 
 class HelpdeskEscalationRule(models.Model):
@@ -103,6 +104,12 @@ class HelpdeskEscalationRule(models.Model):
         help="e.g. an “Escalated” stage of the team.")
     mark_escalated = fields.Boolean(
         default=True, help="Flag the ticket as escalated (the “Escalated” filter and menu).")
+    respect_working_hours = fields.Boolean(
+        string="Within Working Hours", default=True,
+        help="The escalation applies on time, but its notification reaches each user only within "
+             "their working hours (their own working time, else the team's, without their time "
+             "off): outside them it is held and delivered at the start of their next working "
+             "period, in one digest.")
     log_ids = fields.One2many('helpdesk.escalation.log', 'rule_id', string="Escalation Log")
     log_count = fields.Integer(compute='_compute_log_count', string="# Escalations")
 
@@ -168,7 +175,8 @@ class HelpdeskEscalationRule(models.Model):
     def create(self, vals_list):
         rules = super().create(vals_list)
         self.env.registry.clear_cache()
-        rules._recompute_due_dates(rules.team_ids, all_teams=not all(rule.team_ids for rule in rules))
+        rules._recompute_due_dates(rules.team_ids, all_teams=not all(rule.team_ids for rule in rules),
+                                   background=True)
         return rules
 
     def write(self, vals):
@@ -183,7 +191,7 @@ class HelpdeskEscalationRule(models.Model):
         result = super().write(vals)
         self.env.registry.clear_cache()
         self._recompute_due_dates(teams_before | self.team_ids,
-                                 all_teams=all_before or not all(rule.team_ids for rule in self))
+                                  all_teams=all_before or not all(rule.team_ids for rule in self), background=True)
         return result
 
     def unlink(self):
@@ -191,44 +199,67 @@ class HelpdeskEscalationRule(models.Model):
         all_teams = not all(rule.team_ids for rule in self)
         result = super().unlink()
         self.env.registry.clear_cache()
-        self._recompute_due_dates(teams, all_teams=all_teams)
+        self._recompute_due_dates(teams, all_teams=all_teams, background=True)
         return result
 
-    def _recompute_due_dates(self, teams, all_teams=False):
+    def _recompute_due_dates(self, teams, all_teams=False, background=False, commit=False):
         """Recompute when the next escalation is due on the running SLA lines of ``teams``
         (of every team with ``all_teams``): the rules in scope changed. This may concern every
-        open ticket, so the lines are read with one query and the changed dates written back
-        10,000 at a time (the arithmetic is ``_plan_rows``, as for the stored compute)."""
+        open ticket: the lines are taken by chunks of ``REPLAN_CHUNK`` ids, each chunk read with
+        two queries (lines, logs) and its changed dates written back with one (the arithmetic
+        is ``_plan_rows``, as for the stored compute). With ``commit`` (the cron), each chunk
+        is committed: no chunk holds the lines' rows long.
+
+        With ``background`` (saving a rule), only ask for it: the escalation cron, triggered at
+        once, re-plans those teams before it selects the due lines (``helpdesk.escalation.replan``),
+        so a save costs the same whatever the backlog."""
         if not all_teams and not teams:
+            return
+        if background:
+            self.env['helpdesk.escalation.replan']._request(teams, all_teams=all_teams)
             return
         self.env.flush_all()
         team_filter = SQL("") if all_teams else SQL("AND ticket.team_id = ANY(%s)", teams.ids)
+        line_ids = [row[0] for row in self.env.execute_query(SQL(
+            """SELECT line.id
+                 FROM helpdesk_sla_status line
+                 JOIN helpdesk_ticket ticket ON ticket.id = line.ticket_id
+                WHERE line.reached_datetime IS NULL AND line.pause_start IS NULL
+                      AND line.start_date IS NOT NULL %s
+             ORDER BY line.id""", team_filter))]
+        for chunk in tools.split_every(REPLAN_CHUNK, line_ids, list):
+            self._recompute_due_dates_of(chunk)
+            if commit:
+                self.env['ir.cron']._commit_progress()
+        self.env['helpdesk.sla.status'].invalidate_model(['escalation_due_date'])
+
+    @api.model
+    def _recompute_due_dates_of(self, line_ids):
+        """``_recompute_due_dates`` on the SLA lines ``line_ids`` (running ones)."""
         rows = self.env.execute_query(SQL(
             """SELECT line.id, line.start_date, line.paused_seconds, ticket.active, ticket.company_id,
                       ticket.team_id, ticket.priority, line.sla_id, line.escalation_due_date
                  FROM helpdesk_sla_status line
                  JOIN helpdesk_ticket ticket ON ticket.id = line.ticket_id
-                WHERE line.reached_datetime IS NULL AND line.pause_start IS NULL
-                      AND line.start_date IS NOT NULL %s""", team_filter))
+                WHERE line.id = ANY(%s) AND line.reached_datetime IS NULL AND line.pause_start IS NULL
+                      AND line.start_date IS NOT NULL""", line_ids))
         applied = defaultdict(set)
         for line_id, rule_id in self.env.execute_query(SQL(
-                """SELECT log.sla_status_id, log.rule_id
-                     FROM helpdesk_escalation_log log
-                     JOIN helpdesk_sla_status line ON line.id = log.sla_status_id
-                     JOIN helpdesk_ticket ticket ON ticket.id = line.ticket_id
-                    WHERE log.rule_id IS NOT NULL AND line.reached_datetime IS NULL %s""", team_filter)):
+                """SELECT sla_status_id, rule_id FROM helpdesk_escalation_log
+                    WHERE sla_status_id = ANY(%s) AND rule_id IS NOT NULL""", line_ids)):
             applied[line_id].add(rule_id)
         plan = self._plan_rows([(*row[:8], applied[row[0]]) for row in rows])
-        changes = [(row[0], min(due for due, _rule in plan[row[0]]) if row[0] in plan else None)
-                   for row in rows]
-        changes = [(line_id, due) for (line_id, due), row in zip(changes, rows, strict=True) if due != row[8]]
-        for chunk in tools.split_every(10_000, changes):
+        changes = []
+        for row in rows:
+            due = min(due for due, _rule in plan[row[0]]) if row[0] in plan else None
+            if due != row[8]:
+                changes.append((row[0], due))
+        if changes:
             self.env.execute_query(SQL(
                 """UPDATE helpdesk_sla_status line SET escalation_due_date = new.due
                      FROM unnest(%s::int[], %s::timestamp[]) AS new(id, due)
                     WHERE line.id = new.id""",
-                [line_id for line_id, _due in chunk], [due for _line_id, due in chunk]))
-        self.env['helpdesk.sla.status'].invalidate_model(['escalation_due_date'])
+                [line_id for line_id, _due in changes], [due for _line_id, due in changes]))
 
     # ------------------------------------------------------------
     # SCOPE AND TRIGGERS
@@ -302,8 +333,14 @@ class HelpdeskEscalationRule(models.Model):
             clock = SlaClock(self.env, first_start)
         policies = {}
         plan = {}
+        known = {}  # lines alike (imports, bulk creations) share their plan: computed once
         for key, start, paused, active, company_id, team_id, priority, sla_id, done in rows:
             if not active:
+                continue
+            alike = (start, paused, company_id, team_id, priority, sla_id, frozenset(done))
+            if alike in known:
+                if known[alike]:
+                    plan[key] = known[alike]
                 continue
             if sla_id not in policies:
                 sla = self.env['helpdesk.sla'].sudo().browse(sla_id)
@@ -317,6 +354,7 @@ class HelpdeskEscalationRule(models.Model):
                     continue
                 due = clock.solve(calendar, trigger_moment(kind, value, start, target, paused or 0.0))
                 pending.append((due, rule))
+            known[alike] = pending
             if pending:
                 plan[key] = pending
         return plan
@@ -364,11 +402,16 @@ class HelpdeskEscalationRule(models.Model):
             write('stage_id', {self.stage_id.id: records.filtered(lambda ticket: ticket.stage_id != self.stage_id).ids},
                   lambda _value: self.env._("Moved to the stage %s", self.stage_id.name))
         if self.add_followers:
+            # one insertion for all, skipping followers already there: never a unique violation on
+            # a follower an agent adds at the same moment (see _subscribe_assignees)
+            subscriptions = defaultdict(lambda: records.browse())
             for notified, group in records.grouped(self._get_notified_users).items():
+                for user in notified:
+                    subscriptions[user.id] |= group
                 if notified:
-                    group.message_subscribe(partner_ids=notified.partner_id.ids)
                     for ticket in group:
                         done[ticket].append(self.env._("Followers added: %s", ", ".join(notified.mapped('name'))))
+            self.env['helpdesk.assignment.rule']._subscribe_assignees(subscriptions)
         if self.activity_type_id:
             for assignee, group in records.grouped(self._get_activity_user).items():
                 if not assignee:
@@ -432,6 +475,7 @@ class HelpdeskEscalationRule(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_view_logs(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_escalation_log_action')

@@ -141,6 +141,7 @@ class HelpdeskSla(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_view_status(self):
         self.ensure_one()
         return {

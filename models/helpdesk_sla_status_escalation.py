@@ -4,21 +4,27 @@ from collections import defaultdict
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .helpdesk_escalation_rule import CLOCK_CACHE_KEY
 from .helpdesk_sla_status import SlaClock
+from .helpdesk_ticket_escalation import ESCALATION_UNTRACKED_FIELDS
+from .helpdesk_ticket_sla import REMATCH_LATER_KEY
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 250
+# tickets per batch (each with all its due lines): a batch is one transaction holding its
+# tickets' locks, so it stays short for the agents who may be saving one of them
+DEFAULT_BATCH_SIZE = 50
 # Automatic escalations render no email per ticket: their notes are logged, the users to notify
 # get one digest per team and batch, the assignee an activity without assignment email.
 AUTOMATION_CONTEXT = {
     'mail_auto_subscribe_no_notify': True,
     'mail_activity_quick_update': True,
     'mail_notify_force_send': False,
+    # stated in the escalation note: no second (tracking) message per ticket
+    'helpdesk_sla_untracked_fields': ESCALATION_UNTRACKED_FIELDS,
 }
 
 
@@ -49,6 +55,7 @@ class HelpdeskSlaStatus(models.Model):
         Returns the number of SLA lines escalated."""
         batch_size = batch_size or int(self.env['ir.config_parameter'].sudo().get_param(
             'helpdesk_sla.escalation_batch_size', DEFAULT_BATCH_SIZE))
+        self._replan_pending(commit=commit)
         self.sudo().flush_model()
         last_id = self.env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) FROM helpdesk_sla_status"))[0][0]
         skipped = []  # lines that failed or had nothing due: not retried in this run
@@ -64,32 +71,64 @@ class HelpdeskSlaStatus(models.Model):
             total += len(done)
             if not commit:
                 continue
-            remaining = max(self._count_due_lines(now, last_id) - len(skipped), 0) if len(lines) == batch_size else 0
+            remaining = max(self._count_due_lines(now, last_id) - len(skipped), 0) if len(lines.ticket_id) == batch_size else 0
             if not self.env['ir.cron']._commit_progress(len(done), remaining=remaining):
                 break  # out of time: the cron runs again as soon as possible
         return total
 
     @api.model
+    def _replan_pending(self, commit=False):
+        """Re-plan the next escalation dates the rule changes asked for, before the due lines
+        are selected: a line a new or changed rule made due is found. The requests are removed
+        once their re-planning is done (with ``commit``, the cron commits chunk by chunk: a run
+        cut short leaves the requests for the next one)."""
+        requests = self.env['helpdesk.escalation.replan'].sudo().search([])
+        if not requests:
+            return
+        self.env['helpdesk.escalation.rule']._recompute_due_dates(
+            requests.team_id, all_teams=any(not request.team_id for request in requests), commit=commit)
+        requests.unlink()
+
+    @api.model
     def _lock_due_lines(self, now, last_id, limit, skipped=()):
-        """At most ``limit`` SLA lines due at ``now`` (ids up to ``last_id``, not in ``skipped``),
-        locked with their tickets; rows another transaction holds are skipped, not waited for."""
+        """The SLA lines due at ``now`` (ids up to ``last_id``, not in ``skipped``) of at most
+        ``limit`` tickets, the tickets whose first due line is the oldest, each ticket with *all*
+        its due lines: a ticket is decided as a whole, whatever the batch size (a priority raised
+        for one line re-matches the policies only once its other due lines are logged too).
+        The tickets are locked first; a ticket another transaction holds (an agent saving it,
+        another cron worker) is skipped, not waited for, and comes back in a later batch."""
         self.flush_model()
         self.env['helpdesk.ticket'].flush_model()
         query = SQL(
-            """SELECT line.id
+            """WITH due AS (
+                   SELECT line.ticket_id, MIN(line.escalation_due_date) AS first_due
+                     FROM helpdesk_sla_status line
+                    WHERE line.escalation_due_date <= %(now)s
+                      AND line.id <= %(last_id)s
+                      AND line.id != ALL(%(skipped)s)
+                 GROUP BY line.ticket_id
+               ), locked AS (
+                   SELECT ticket.id
+                     FROM helpdesk_ticket ticket
+                     JOIN due ON due.ticket_id = ticket.id
+                 ORDER BY due.first_due, ticket.id
+                    LIMIT %(limit)s
+                      FOR NO KEY UPDATE OF ticket SKIP LOCKED
+               )
+               SELECT line.id
                  FROM helpdesk_sla_status line
-                 JOIN helpdesk_ticket ticket ON ticket.id = line.ticket_id
+                 JOIN locked ON locked.id = line.ticket_id
                 WHERE line.escalation_due_date <= %(now)s
                   AND line.id <= %(last_id)s
                   AND line.id != ALL(%(skipped)s)
-             ORDER BY line.escalation_due_date
-                LIMIT %(limit)s
-                  FOR NO KEY UPDATE SKIP LOCKED""",
+             ORDER BY line.ticket_id, line.id
+                  FOR NO KEY UPDATE OF line""",
             now=now, last_id=last_id, skipped=list(skipped), limit=limit)
         try:
             with self.env.cr.savepoint(flush=False):
-                rows = self.env.execute_query(query)
-        except psycopg2.errors.SerializationFailure:
+                self.env.cr.execute(query, log_exceptions=False)
+                rows = self.env.cr.fetchall()
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable):
             # rows escalated by another worker since this transaction started: it has them
             _logger.info("Escalation: due rows changed by another worker, leaving them to it")
             return self.browse()
@@ -138,6 +177,7 @@ class HelpdeskSlaStatus(models.Model):
         for log, users in notifications:
             for user in users:
                 digests[log.ticket_id.team_id, user].append(log)
+        digests = self.env['helpdesk.escalation.notification']._hold_outside_working_hours(digests, now)
         self._send_digests(digests)
         return done, failed
 
@@ -217,7 +257,27 @@ class HelpdeskSlaStatus(models.Model):
         } for ticket, pairs in todo.items() for line, rule in pairs]))
         todo = {ticket: [(next(logs), rule) for _line, rule in pairs] for ticket, pairs in todo.items()}
         self.env['helpdesk.escalation.log'].flush_model()
+        # the policies are re-matched once, after every rule of the tickets applied (see _sla_apply)
+        cache = self.env.cr.cache
+        rematch_here = REMATCH_LATER_KEY not in cache
+        if rematch_here:
+            cache[REMATCH_LATER_KEY] = set()
+        try:
+            notifications = self._apply_rounds(todo, applied, reason, now)
+        finally:
+            rematch_ids = cache.pop(REMATCH_LATER_KEY, ()) if rematch_here else ()
+        if rematch_ids:
+            self.env['helpdesk.ticket'].browse(sorted(rematch_ids))._sla_apply()
+        return notifications
+
+    @api.model
+    def _apply_rounds(self, todo, applied, reason, now):
+        """``_escalate_tickets``' rounds: ``todo`` {ticket: [(log, rule)]} in order."""
+        Ticket = self.env['helpdesk.ticket']
+        if reason is None:
+            Ticket = Ticket.with_context(**AUTOMATION_CONTEXT)
         notifications = []
+        summaries = {}  # log id -> what its application did
         for index in range(max(map(len, todo.values()), default=0)):
             by_rule = defaultdict(list)  # rule -> [(ticket, log)] of this round
             for ticket, pairs in todo.items():
@@ -237,9 +297,13 @@ class HelpdeskSlaStatus(models.Model):
                         actions[ticket].append(self.env._("Notified: %s", ", ".join(users.mapped('name'))))
                         if reason is None:
                             notifications.append((log, users))
-                    log.action_summary = "\n".join(actions[ticket]) or False
+                    summaries[log.id] = "\n".join(actions[ticket]) or False
                     notes[ticket] = (log, rule, actions[ticket], users)
             self._post_escalation_notes(notes, reason)
+        # one write per distinct summary (the tickets of a rule mostly share theirs), not per log
+        Log = self.env['helpdesk.escalation.log'].sudo()
+        for summary, log_ids in tools.groupby(summaries, key=summaries.get):
+            Log.browse(log_ids).action_summary = summary
         return notifications
 
     @api.model

@@ -341,6 +341,7 @@ class HelpdeskTeam(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_view_sla(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_sla_action')
@@ -374,6 +375,7 @@ class HelpdeskTeam(models.Model):
                                   self.env._("Tickets Rated in the Last 7 Days")),
         }
 
+    @api.readonly
     def action_view_tickets(self):
         """Open the team's tickets, narrowed by the dashboard card clicked (context key ``ticket_filter``)."""
         self.ensure_one()
@@ -388,6 +390,7 @@ class HelpdeskTeam(models.Model):
         })
         return action
 
+    @api.readonly
     def action_view_ratings(self):
         """Open the customer ratings of the team's tickets, last 30 days first."""
         self.ensure_one()

@@ -361,6 +361,7 @@ class HelpdeskTicket(models.Model):
             raise UserError(self.env._("Only internal users can take tickets."))
         self.user_id = self.env.user
 
+    @api.readonly
     def action_open_merged_into(self):
         self.ensure_one()
         return {

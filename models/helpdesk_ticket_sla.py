@@ -5,6 +5,10 @@ from odoo.tools import SQL
 from ..core.constants import SLA_STATE_SEVERITY, SLA_STATES
 from .helpdesk_sla_status import SlaClock
 
+# cursor cache key: while set (to a set of ticket ids), _sla_apply only collects the tickets to
+# re-match; the escalation engine re-matches them once, after all the rules of a batch applied
+REMATCH_LATER_KEY = 'helpdesk_sla.rematch_later'
+
 
 class HelpdeskTicket(models.Model):
     """The ticket's SLA: its lines (one per matching policy), their summary on the ticket,
@@ -127,6 +131,10 @@ class HelpdeskTicket(models.Model):
         """(Re)match SLA policies: new matches get an SLA line counted from the ticket's creation,
         lines of policies that no longer match are dropped unless reached (kept as history).
         ``new``: the tickets were just created and have no SLA line yet."""
+        later = self.env.cr.cache.get(REMATCH_LATER_KEY)
+        if later is not None and not new:  # an escalation is applying rules: once, after all of them
+            later.update(self.ids)
+            return
         tickets = self.sudo() if new else self.sudo().exists()
         if not tickets:
             return

@@ -16,6 +16,16 @@ class RatingRating(models.Model):
         string="% Satisfied", compute='_compute_satisfaction', store=True, aggregator='avg',
         help="100 for a satisfied customer (4 or 5 out of 5), 0 otherwise: its average over "
              "ratings is the share of satisfied customers.")
+    helpdesk_reason_ids = fields.Many2many(
+        'helpdesk.rating.reason', 'helpdesk_rating_reason_rating_rel', 'rating_id', 'reason_id',
+        string="Reasons", help="What the customer ticked as the reasons of a low rating.")
+    helpdesk_request_date = fields.Datetime(
+        string="Requested On", readonly=True, copy=False,
+        help="When the rating request was last emailed: its link's validity counts from there.")
+    helpdesk_alert_date = fields.Datetime(
+        string="Low Rating Alert On", readonly=True, copy=False,
+        help="When this rating first turned low and alerted the team: a customer changing "
+             "their rating back and forth alerts once.")
 
     @api.depends('parent_res_model', 'parent_res_id')
     def _compute_helpdesk_team_id(self):

@@ -18,7 +18,9 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
     * compliance: met / (met + failed); tickets with targets still running in time, or
       without SLA, count in the tickets only;
     * average first response and resolution: working hours stored on the tickets;
-    * CSAT: share of satisfied ratings (4 or 5 out of 5), with the average rating.
+    * CSAT: share of satisfied ratings (4 or 5 out of 5), with the average rating;
+    * rating by SLA outcome: the average last rating of the met tickets and of the failed ones
+      (the ticket analysis' ``rating`` by ``sla_success``).
     """
 
     _name = 'report.helpdesk_sla.report_sla_compliance'
@@ -41,8 +43,9 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
         ``{'date_from', 'date_to', 'teams': [{'team_id', 'name', 'rows': [row...], 'total': row}]}``
         with rows (highest priority first, only priorities with tickets) of ``priority``,
         ``priority_label``, ``tickets``, ``met``, ``failed``, ``compliance`` (%),
-        ``first_response_hours``, ``resolution_hours``, ``rating_count``, ``rating_avg`` and
-        ``csat`` (%); a figure with nothing to measure is None."""
+        ``first_response_hours``, ``resolution_hours``, ``rating_count``, ``rating_avg``,
+        ``csat`` (%), ``rating_avg_met`` and ``rating_avg_failed`` (the tickets' last ratings);
+        a figure with nothing to measure is None."""
         teams = wizard._get_teams()
         start, end = wizard._get_period_bounds()
         sums = {}  # (team id, priority) -> sums
@@ -68,7 +71,8 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
     @api.model
     def _compliance_row(self, figures, priority, label):
         (tickets, met, failed, responded, response_hours, closed, close_hours,
-         rating_count, rating_total, satisfied) = figures
+         rating_count, rating_total, satisfied,
+         met_rated, met_rating_total, failed_rated, failed_rating_total) = figures
         return {
             'priority': priority,
             'priority_label': label,
@@ -81,24 +85,28 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
             'rating_count': rating_count,
             'rating_avg': rating_total / rating_count if rating_count else None,
             'csat': _ratio(satisfied, rating_count),
+            'rating_avg_met': met_rating_total / met_rated if met_rated else None,
+            'rating_avg_failed': failed_rating_total / failed_rated if failed_rated else None,
         }
 
     @api.model
     def _compliance_query(self, teams, start, end):
         """Sums per (team, priority) of the tickets created in [start, end): tickets, met,
         failed, responded, response hours, closed, closing hours, ratings, rating total,
-        satisfied ratings. SLA outcomes are decided as of now, like the SLA engine."""
+        satisfied ratings, then the rated met tickets and their last ratings' total, the same
+        for the failed ones. SLA outcomes are decided as of now, like the SLA engine."""
         Ticket, Status, Rating = self.env['helpdesk.ticket'], self.env['helpdesk.sla.status'], self.env['rating.rating']
         Ticket.flush_model([
             'team_id', 'priority', 'create_date', 'active', 'date_first_response', 'first_response_hours',
-            'close_date', 'close_hours', 'is_closed'])
+            'close_date', 'close_hours', 'is_closed', 'rating_last_value'])
         Status.flush_model(['ticket_id', *Status.STATE_COLUMNS])
         Rating.flush_model(['res_model', 'res_id', 'consumed', 'rating'])
         return SQL(
             """
             WITH tickets AS (
                 SELECT t.id, t.team_id, t.priority, t.date_first_response, t.first_response_hours,
-                       t.is_closed AND t.close_date IS NOT NULL AS closed, t.close_hours
+                       t.is_closed AND t.close_date IS NOT NULL AS closed, t.close_hours,
+                       NULLIF(t.rating_last_value, 0) AS last_rating
                   FROM helpdesk_ticket t
                  WHERE t.active AND t.team_id = ANY(%(teams)s)
                    AND t.create_date >= %(start)s AND t.create_date < %(end)s
@@ -128,7 +136,11 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
                    COALESCE(SUM(tickets.close_hours) FILTER (WHERE tickets.closed), 0),
                    COALESCE(SUM(ratings.rating_count), 0)::integer,
                    COALESCE(SUM(ratings.rating_total), 0)::float,
-                   COALESCE(SUM(ratings.satisfied), 0)::integer
+                   COALESCE(SUM(ratings.satisfied), 0)::integer,
+                   COUNT(tickets.last_rating) FILTER (WHERE outcomes.met),
+                   COALESCE(SUM(tickets.last_rating) FILTER (WHERE outcomes.met), 0)::float,
+                   COUNT(tickets.last_rating) FILTER (WHERE outcomes.failed),
+                   COALESCE(SUM(tickets.last_rating) FILTER (WHERE outcomes.failed), 0)::float
               FROM tickets
               LEFT JOIN outcomes ON outcomes.ticket_id = tickets.id
               LEFT JOIN ratings ON ratings.ticket_id = tickets.id

@@ -23,7 +23,7 @@ class HelpdeskTicketReportAnalysis(models.Model):
             'ticket_ref', 'name', 'team_id', 'channel', 'stage_id', 'priority', 'ticket_type_id', 'user_id',
             'partner_id', 'company_id', 'create_date', 'assign_date', 'date_first_response', 'close_date',
             'is_closed', 'assign_hours', 'first_response_hours', 'close_hours', 'is_first_contact_resolution',
-            'rating_last_value', 'sla_status', 'reopen_count', 'active',
+            'rating_last_value', 'sla_status', 'sla_success', 'reopen_count', 'active',
         ],
     }
 
@@ -49,6 +49,11 @@ class HelpdeskTicketReportAnalysis(models.Model):
         ('failed', "Failed"),
         ('reached', "Reached"),
     ], string="SLA Status", readonly=True)
+    sla_success = fields.Boolean(
+        string="SLA Met", readonly=True,
+        help="Every SLA target of the ticket was reached on time. Set \"With SLA\" to leave out the "
+             "tickets without SLA lines: \"average rating when the SLA was met vs failed, per team\" is "
+             "then a pivot of the rating by team and SLA Met.")
     is_first_contact_resolution = fields.Boolean(string="First Contact Resolution", readonly=True)
     assign_hours = fields.Float(
         string="Time to Assign (h)", readonly=True, aggregator='avg',
@@ -94,6 +99,7 @@ class HelpdeskTicketReportAnalysis(models.Model):
                    t.close_date AS close_date,
                    COALESCE(t.is_closed, FALSE) AS is_closed,
                    t.sla_status AS sla_status,
+                   COALESCE(t.sla_success, FALSE) AS sla_success,
                    COALESCE(t.is_first_contact_resolution, FALSE) AS is_first_contact_resolution,
                    CASE WHEN t.assign_date IS NOT NULL THEN t.assign_hours END AS assign_hours,
                    CASE WHEN t.date_first_response IS NOT NULL THEN t.first_response_hours END

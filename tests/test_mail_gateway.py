@@ -240,10 +240,10 @@ class TestMailGateway(HelpdeskCommon, MailCommon):
 
     def test_unknown_sender(self):
         ticket = self._receive(EMAIL_TEXT, "Build server stuck", email_from='Dana Doe <Dana.Doe@Example.org>')
-        self.assertFalse(ticket.partner_id)
-        self.assertEqual((ticket.partner_name, ticket.partner_email), ("Dana Doe", 'dana.doe@example.org'))
-        self.assertFalse(self.env['res.partner'].search([('email_normalized', '=', 'dana.doe@example.org')]),
-                         "no contact is created for an unknown sender")
+        dana = self.env['res.partner'].search([('email_normalized', '=', 'dana.doe@example.org')])
+        self.assertEqual(ticket.partner_id, dana, "a contact is created for an unknown sender (#15)")
+        self.assertEqual(ticket.partner_name, "Dana Doe")
+        self.assertIn(dana, ticket.message_partner_ids)
         self.assertIn('please restart the build server', ticket.description)
         self.assertIn('dana.doe@example.org', ticket.message_ids.mapped('email_from')[0].lower())
 

@@ -145,7 +145,7 @@ class TestPortalForm(HelpdeskPortalCommon):
                          "HTML sent by a visitor is never served as HTML")
         message = ticket.message_ids.filtered('attachment_ids')
         self.assertEqual(message.attachment_ids, attachments, "the files appear in the conversation")
-        self.assertEqual(message.author_id, ticket.partner_id)
+        self.assertEqual(message.author_id, self.env.ref('base.partner_root'), "posted by the system (#14)")
         self.assertFalse(message.subtype_id.internal, "the customer sees their files in the portal")
 
     # ------------------------------------------------------------

@@ -238,24 +238,28 @@ class TestRatingLowAlert(RatingCommon):
         self.assertFalse(self._low_rating_activities(ticket_okay | ticket_happy))
         self.assertFalse(ticket_okay.message_ids.filtered(lambda message: 'Low customer rating' in message.body))
 
-    def test_changed_rating_alerts_when_it_turns_low(self):
+    def test_changed_rating_alerts_once(self):
+        """A customer changing their mind back and forth alerts the team once per rating."""
         ticket = self._create_ticket(user_id=self.agent.id)
         self._solve(ticket)
         rating = self._ratings(ticket)
         with self.mock_mail_gateway():
+            ticket.rating_apply(5, rating=rating)
+            self.assertFalse(self._low_rating_activities(ticket))
             ticket.rating_apply(1, rating=rating)
             ticket.rating_apply(2, rating=rating)
             self.assertEqual(len(self._low_rating_activities(ticket)), 1, "still low: no second alert")
             ticket.rating_apply(5, rating=rating)
             ticket.rating_apply(1, rating=rating)
-        self.assertEqual(len(self._low_rating_activities(ticket)), 2)
+        self.assertEqual(len(self._low_rating_activities(ticket)), 1)
+        self.assertEqual(len(ticket.message_ids.filtered(lambda message: 'Low customer rating' in message.body)), 1)
         self.assertEqual(len(self._ratings(ticket)), 1)
 
-    def test_no_responsible_still_notes(self):
+    def test_no_leader_falls_back_to_agent(self):
         self.team.leader_id = False
         ticket = self._create_ticket(user_id=self.agent.id)
         self._rate(ticket, 1)
-        self.assertFalse(self._low_rating_activities(ticket))
+        self.assertEqual(self._low_rating_activities(ticket).user_id, self.agent)
         self.assertTrue(ticket.message_ids.filtered(lambda message: 'Low customer rating' in message.body))
 
 

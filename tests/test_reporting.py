@@ -314,20 +314,24 @@ class TestReporting(HelpdeskCommon):
             'priority': '2', 'priority_label': "High", 'tickets': 5, 'met': 1, 'failed': 2,
             'compliance': 100 / 3, 'first_response_hours': 2.0, 'resolution_hours': 4.5,
             'rating_count': 2, 'rating_avg': 3.5, 'csat': 50.0,
+            'rating_avg_met': 5.0, 'rating_avg_failed': 2.0,
         }, {
             'priority': '0', 'priority_label': "Low", 'tickets': 1, 'met': 0, 'failed': 0,
             'compliance': None, 'first_response_hours': None, 'resolution_hours': 1.0,
             'rating_count': 0, 'rating_avg': None, 'csat': None,
+            'rating_avg_met': None, 'rating_avg_failed': None,
         }])
         self.assertEqual(support['total'], {
             'priority': False, 'priority_label': "All priorities", 'tickets': 6, 'met': 1, 'failed': 2,
             'compliance': 100 / 3, 'first_response_hours': 2.0, 'resolution_hours': 10 / 3,
             'rating_count': 2, 'rating_avg': 3.5, 'csat': 50.0,
+            'rating_avg_met': 5.0, 'rating_avg_failed': 2.0,
         })
         self.assertEqual(night['rows'], [{
             'priority': '3', 'priority_label': "Urgent", 'tickets': 1, 'met': 0, 'failed': 0,
             'compliance': None, 'first_response_hours': 2.0, 'resolution_hours': 12.0,
             'rating_count': 0, 'rating_avg': None, 'csat': None,
+            'rating_avg_met': None, 'rating_avg_failed': None,
         }])
         with self.travel(NOW):
             earlier = self.env['report.helpdesk_sla.report_sla_compliance']._get_compliance_data(

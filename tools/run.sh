@@ -15,8 +15,11 @@ SETUP_ONLY=0
 
 install_system_packages() {
     local missing=()
+    # wkhtmltopdf (Debian's build) prints the PDF reports; poppler-utils' pdftotext lets the
+    # Odoo tier read the compliance PDF back (tests/test_compliance_pdf.py skips without them)
     for pkg in git python3-venv python3-dev build-essential libpq-dev libxml2-dev libxslt1-dev \
-               libjpeg-dev zlib1g-dev libsasl2-dev libldap2-dev libffi-dev chromium; do
+               libjpeg-dev zlib1g-dev libsasl2-dev libldap2-dev libffi-dev chromium \
+               wkhtmltopdf poppler-utils; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then

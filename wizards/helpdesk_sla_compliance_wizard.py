@@ -65,10 +65,12 @@ class HelpdeskSlaComplianceWizard(models.TransientModel):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_print(self):
         self.ensure_one()
         return self.env.ref('helpdesk_sla.action_report_sla_compliance').report_action(self)
 
+    @api.readonly
     def action_preview(self):
         self.ensure_one()
         return self.env.ref('helpdesk_sla.action_report_sla_compliance_html').report_action(self)
