@@ -49,6 +49,7 @@ TEAM_INTERNAL_FIELDS = {
     'rating_count_last_7_days', 'rating_avg_last_7_days', 'rating_ids', 'rating_count', 'rating_avg',
     'rating_avg_percentage', 'rating_percentage_satisfaction',
     'message_follower_ids', 'message_partner_ids', 'message_attachment_count',
+    'use_acknowledgement', 'has_alias_domain',
 }
 
 

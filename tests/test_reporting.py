@@ -372,7 +372,7 @@ class TestReporting(HelpdeskCommon):
         self.assertEqual(chart(self.team, '2'), ['33'])
         self.assertEqual(chart(self.team, 'all'), ['33'])
         self.assertEqual(chart(self.night_desk, '3'), [], "no bar without a compliance")
-        self.assertIn(wizard.company_id.name, page.xpath('string(//h2)'))
+        self.assertEqual(page.xpath("string(//div[hasclass('o_compliance_company')])"), wizard.company_id.name)
         self.assertEqual(cells(self.night_desk, '3')['td_resolution'], "12.0 h")
 
     def test_compliance_wizard(self):
