@@ -47,10 +47,13 @@
         'views/helpdesk_team_capacity_views.xml',
         'security/helpdesk_escalation_notification_security.xml',
         'views/helpdesk_escalation_notification_views.xml',
+        'data/helpdesk_sla_audit_data.xml',
+        'views/helpdesk_sla_audit_views.xml',
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
         'demo/helpdesk_demo_history.xml',
+        'demo/helpdesk_demo_sla.xml',
         'demo/helpdesk_demo_rating.xml',
         'demo/mail_canned_response_demo.xml',
     ],

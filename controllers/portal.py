@@ -179,12 +179,18 @@ class HelpdeskCustomerPortal(CustomerPortal):
                 and not ticket_sudo.is_closed
                 and bool(ticket_sudo.team_id.stage_ids.filtered('fold')))
 
+    def _ticket_customer_tz(self, ticket_sudo):
+        """The time zone the customer reads the page in: theirs when logged in, else the ticket's customer's."""
+        user = request.env.user
+        return (not user._is_public() and user.tz) or ticket_sudo.partner_id.tz or None
+
     def _ticket_get_page_view_values(self, ticket_sudo, access_token, **kwargs):
         values = {
             'page_name': 'helpdesk_ticket',
             'ticket': ticket_sudo,
             'priority_labels': dict(ticket_sudo._fields['priority']._description_selection(request.env)),
             'can_close': self._ticket_can_close(ticket_sudo),
+            'sla_promises': ticket_sudo._sla_customer_promises(self._ticket_customer_tz(ticket_sudo)),
         }
         return self._get_page_view_values(ticket_sudo, access_token, values, 'my_tickets_history', False, **kwargs)
 

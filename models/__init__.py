@@ -1,6 +1,7 @@
 from . import helpdesk_ticket_criteria  # first: SLA policies and assignment rules inherit it
 from . import resource_calendar
 from . import resource_calendar_leaves
+from . import resource_calendar_replan
 from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
@@ -30,9 +31,6 @@ from . import mail_thread
 from . import rating_rating
 from . import helpdesk_rating_reason
 from . import helpdesk_team_rating
-from . import rating_rating_ticket
-from . import helpdesk_ticket_internal_fields
-from . import helpdesk_team_internal_fields
 from . import helpdesk_ticket_form
 from . import helpdesk_ticket_portal_search
 from . import helpdesk_stage_sms
@@ -40,3 +38,8 @@ from . import helpdesk_ticket_document
 from . import helpdesk_ticket_sms
 from . import helpdesk_ticket_channel
 from . import discuss_channel
+from . import helpdesk_sla_event
+from . import helpdesk_sla_breach_reason
+from . import helpdesk_sla_status_replan
+from . import helpdesk_ticket_internal_fields  # last: the portal boundary of every field above
+from . import helpdesk_team_internal_fields

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 SLA_PRIORITY_ANY = 'any'
 
@@ -23,11 +24,16 @@ class HelpdeskSla(models.Model):
         ('first_response', "First Response"),
         ('resolution', "Resolution"),
         ('next_response', "Next Response"),
+        ('assignment', "Assignment"),
+        ('periodic_update', "Periodic Update"),
     ], string="Target", required=True, default='resolution', tracking=True,
         help="First response: reached by the first public reply of an agent or by reaching the stage.\n"
              "Resolution: reached when the ticket reaches the stage.\n"
              "Next response: every customer message after an agent reply opens a new window, "
-             "reached by the next agent reply.")
+             "reached by the next agent reply.\n"
+             "Assignment: reached when the ticket first gets an agent (an internal target).\n"
+             "Periodic update: while the ticket is open and not paused, an agent posts a public message "
+             "every 'time' hours; each one reaches the running window and opens the next; closing ends it.")
     stage_id = fields.Many2one(
         'helpdesk.stage', string="Target Stage", tracking=True,
         domain="[('team_ids', 'in', team_id)]",
@@ -57,6 +63,10 @@ class HelpdeskSla(models.Model):
         default=SLA_PRIORITY_ANY, required=True, tracking=True,
         help="Only tickets of this priority; Any: every priority.")
     partner_ids = fields.Many2many('res.partner', string="Customers")
+    show_to_customer = fields.Boolean(
+        string="Show to Customer", tracking=True,
+        help="The portal ticket page shows the customer this target's deadline, in their time zone "
+             "(e.g. \"We aim to reply by Mon 23 Nov, 10:30\"), while it runs.")
     status_ids = fields.One2many('helpdesk.sla.status', 'sla_id', string="SLA Lines")
 
     _time_positive = models.Constraint('CHECK(time > 0)', "The time to reach an SLA target must be positive.")
@@ -95,6 +105,38 @@ class HelpdeskSla(models.Model):
                     "The SLA “%(sla)s” counts working hours, but the team “%(team)s” has no working hours. "
                     "Set them on the team or count the SLA 24/7.", sla=sla.name, team=sla.team_id.name))
             calendar._helpdesk_check_working_time()
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    REPLAN_FIELDS = frozenset({'time', 'time_basis', 'exclude_stage_ids', 'warning_pct'})
+
+    def write(self, vals):
+        result = super().write(vals)
+        if self.REPLAN_FIELDS & set(vals):
+            self._replan_open_lines(sync_pauses='exclude_stage_ids' in vals)
+        return result
+
+    def _replan_open_lines(self, sync_pauses=False):
+        """Re-plan the open SLA lines of these policies after a change of their target, basis,
+        excluded stages or warning threshold. With ``sync_pauses`` (the excluded stages changed),
+        the lines of tickets sitting in a stage now excluded pause, and those paused in a stage
+        no longer excluded resume, first. Large sets go to the background, said in the chatter."""
+        Status = self.env['helpdesk.sla.status'].sudo()
+        if sync_pauses:
+            now = fields.Datetime.now()
+            for sla in self:
+                open_lines = Domain('sla_id', '=', sla.id) & Domain('reached_datetime', '=', False)
+                excluded = Domain('ticket_id.stage_id', 'in', sla.exclude_stage_ids.ids)
+                Status.search(open_lines & Domain('pause_start', '=', False) & excluded)._pause(now)
+                Status.search(open_lines & Domain('pause_start', '!=', False) & ~excluded)._resume(now)
+        count, background = Status._request_replan('policy', slas=self)
+        if background:
+            for sla in self:
+                sla.message_post(body=self.env._(
+                    "The policy changed: its %s open SLA lines are being re-planned in the background.", count))
+        return count, background
 
     # ------------------------------------------------------------
     # BUSINESS

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -115,19 +115,41 @@ class HelpdeskSlaStatus(models.Model):
         help="When the next escalation rule in scope of this line fires; empty when paused, reached or "
              "when no rule is left.")
     escalation_log_ids = fields.One2many('helpdesk.escalation.log', 'sla_status_id', string="Escalations")
+    active = fields.Boolean(
+        default=True, readonly=True,
+        help="Cleared when the policy no longer matches the ticket (the line is dropped): a dropped line is "
+             "left out of every figure, its clock held; if the policy matches again the line continues.")
+    event_ids = fields.One2many('helpdesk.sla.event', 'status_id', string="Events")
+    breach_reason_id = fields.Many2one(
+        'helpdesk.sla.breach.reason', string="Breach Reason", index='btree_not_null', ondelete='restrict',
+        help="Why the target was missed (failed or reached late lines).")
+    breach_note = fields.Text(string="Breach Note")
+    is_exempt = fields.Boolean(
+        string="Exempt", default=False,
+        help="Set by a helpdesk manager: the line never counts as failed nor late (e.g. the customer caused "
+             "the delay). Removing the exemption restores its true status.")
+    exempt_reason = fields.Char(string="Exemption Reason", groups='helpdesk_sla.group_helpdesk_manager')
 
     _one_open_line = models.UniqueIndex(
         '(ticket_id, sla_id) WHERE reached_datetime IS NULL',
         "A ticket has at most one running SLA line per SLA policy.")
-    _one_line_per_target = models.UniqueIndex(
-        "(ticket_id, sla_id) WHERE target_type != 'next_response'",
-        "A ticket has one line per first-response or resolution SLA policy.")
+    _one_line_per_policy = models.UniqueIndex(
+        "(ticket_id, sla_id) WHERE target_type NOT IN ('next_response', 'periodic_update')",
+        "A ticket has one line per first-response, resolution or assignment SLA policy.")
     _open_deadline_idx = models.Index('(deadline) WHERE reached_datetime IS NULL')
     _warning_idx = models.Index("(warning_date) WHERE status = 'ongoing'")
     # reports: targets reached in a period; running lines at risk (deadline ahead, warning passed)
     _reached_idx = models.Index('(reached_datetime) WHERE reached_datetime IS NOT NULL')
     _at_risk_idx = models.Index('(deadline, warning_date) WHERE reached_datetime IS NULL AND pause_start IS NULL')
     _escalation_due_idx = models.Index('(escalation_due_date) WHERE escalation_due_date IS NOT NULL')
+
+    def init(self):
+        result = super().init()
+        # rows inserted in bulk by SQL (imports, benchmarks, other engines) count as not dropped
+        # and not exempt without naming these columns
+        self.env.cr.execute("""ALTER TABLE helpdesk_sla_status ALTER COLUMN active SET DEFAULT TRUE,
+                                                           ALTER COLUMN is_exempt SET DEFAULT FALSE""")
+        return result
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -141,7 +163,7 @@ class HelpdeskSlaStatus(models.Model):
     def _search_is_paused(self, operator, value):
         return self._search_state(operator, value, self._sql_paused)
 
-    @api.depends('reached_datetime', 'deadline', 'pause_start')
+    @api.depends('reached_datetime', 'deadline', 'pause_start', 'is_exempt', 'active')
     def _compute_is_failed(self):
         now = fields.Datetime.now()
         for line in self:
@@ -150,7 +172,7 @@ class HelpdeskSlaStatus(models.Model):
     def _search_is_failed(self, operator, value):
         return self._search_state(operator, value, self._sql_failed)
 
-    @api.depends('reached_datetime', 'deadline', 'warning_date', 'pause_start')
+    @api.depends('reached_datetime', 'deadline', 'warning_date', 'pause_start', 'is_exempt', 'active')
     def _compute_is_at_risk(self):
         now = fields.Datetime.now()
         for line in self:
@@ -192,12 +214,12 @@ class HelpdeskSlaStatus(models.Model):
             line.remaining_hours = line.sla_id.time - line.consumed_hours
 
     @api.depends('start_date', 'paused_seconds', 'pause_start', 'reached_datetime', 'escalation_log_ids',
-                 'ticket_id.active', 'ticket_id.team_id', 'ticket_id.priority', 'ticket_id.company_id')
+                 'ticket_id.active', 'ticket_id.team_id', 'ticket_id.priority', 'ticket_id.company_id', 'active')
     def _compute_escalation_due_date(self):
         """Earliest trigger among the escalation rules in scope not applied yet (recomputed in
         batch whenever the clock, the ticket's scope or the applied escalations change; rule
-        changes recompute the lines they may concern)."""
-        plan = self.env['helpdesk.escalation.rule']._plan_escalations(self)
+        changes recompute the lines they may concern). Dropped lines have none."""
+        plan = self.env['helpdesk.escalation.rule']._plan_escalations(self.filtered('active'))
         for line in self:
             pending = plan.get(line)
             line.escalation_due_date = min(due for due, _rule in pending) if pending else False
@@ -215,14 +237,16 @@ class HelpdeskSlaStatus(models.Model):
     # dashboard, the SLA analysis, the compliance report): a rule of what counts as failed
     # changes here, in one Python method and one SQL builder, and nowhere else.
 
-    STATE_COLUMNS = ['reached_datetime', 'deadline', 'warning_date', 'pause_start', 'exceeded_hours']
+    STATE_COLUMNS = ['reached_datetime', 'deadline', 'warning_date', 'pause_start', 'exceeded_hours',
+                     'is_exempt', 'active']
 
     @api.model
     def _fail_date_of(self, line):
         """From when an SLA line counts as failed: its deadline; never (None) once reached,
-        nor while paused since before its deadline. ``line``: a record, or a dict of the
-        ``STATE_COLUMNS`` values."""
-        if line['reached_datetime'] or (line['pause_start'] and line['deadline'] >= line['pause_start']):
+        nor while paused since before its deadline, nor when exempt or dropped. ``line``: a
+        record, or a dict of the ``STATE_COLUMNS`` values."""
+        if line['reached_datetime'] or line['is_exempt'] or not line['active'] \
+                or (line['pause_start'] and line['deadline'] >= line['pause_start']):
             return None
         return line['deadline']
 
@@ -230,13 +254,13 @@ class HelpdeskSlaStatus(models.Model):
     def _state_of(self, line, now):
         """The state of an SLA line at ``now`` (``line`` as for ``_fail_date_of``): 'reached';
         'failed' past its fail date; 'warning' (at risk) past its warning date, a paused line
-        as it stood when it paused; else 'ongoing'."""
+        as it stood when it paused; else 'ongoing' (an exempt line is never at risk)."""
         if line['reached_datetime']:
             return 'reached'
         fail_date = self._fail_date_of(line)
         if fail_date and fail_date < now:
             return 'failed'
-        if line['warning_date'] <= (line['pause_start'] or now):
+        if not line['is_exempt'] and line['warning_date'] <= (line['pause_start'] or now):
             return 'warning'
         return 'ongoing'
 
@@ -246,45 +270,68 @@ class HelpdeskSlaStatus(models.Model):
         return bool(self.pause_start) and not self.reached_datetime
 
     def _is_reached_late(self):
-        """Reached, after its deadline."""
+        """Reached, after its deadline (an exempt line is never late)."""
         self.ensure_one()
-        return bool(self.reached_datetime) and self.exceeded_hours > 0
+        return bool(self.reached_datetime) and self.exceeded_hours > 0 and not self.is_exempt
+
+    @api.model
+    def _sql_counted(self, alias, now=None):
+        """SQL condition: the line counts in the figures (not dropped on re-match)."""
+        return SQL("(%s.active IS NOT FALSE)", SQL.identifier(alias))
 
     @api.model
     def _sql_paused(self, alias, now=None):
         """SQL condition of ``_is_paused`` on the table alias ``alias``."""
         line = SQL.identifier(alias)
-        return SQL("(%(line)s.reached_datetime IS NULL AND %(line)s.pause_start IS NOT NULL)", line=line)
+        return SQL("(%(counted)s AND %(line)s.reached_datetime IS NULL AND %(line)s.pause_start IS NOT NULL)",
+                   line=line, counted=self._sql_counted(alias))
+
+    @api.model
+    def _sql_fail_date(self, alias, now=None):
+        """SQL expression of ``_fail_date_of`` (NULL for never)."""
+        line = SQL.identifier(alias)
+        return SQL(
+            """(CASE WHEN %(counted)s AND %(line)s.is_exempt IS NOT TRUE AND %(line)s.reached_datetime IS NULL
+                     AND (%(line)s.pause_start IS NULL OR %(line)s.deadline < %(line)s.pause_start)
+                   THEN %(line)s.deadline END)""",
+            line=line, counted=self._sql_counted(alias))
 
     @api.model
     def _sql_failed(self, alias, now):
         """SQL condition of the 'failed' state at ``now`` (see ``_fail_date_of``)."""
         line = SQL.identifier(alias)
         return SQL(
-            """(%(line)s.reached_datetime IS NULL AND %(line)s.deadline < %(now)s
+            """(%(counted)s AND %(line)s.is_exempt IS NOT TRUE
+                AND %(line)s.reached_datetime IS NULL AND %(line)s.deadline < %(now)s
                 AND (%(line)s.pause_start IS NULL OR %(line)s.deadline < %(line)s.pause_start))""",
-            line=line, now=now)
+            line=line, now=now, counted=self._sql_counted(alias))
 
     @api.model
     def _sql_at_risk(self, alias, now):
         """SQL condition of the 'warning' (at risk) state at ``now`` (see ``_state_of``)."""
         line = SQL.identifier(alias)
         return SQL(
-            """(%(line)s.reached_datetime IS NULL AND NOT %(failed)s
-                AND %(line)s.warning_date <= COALESCE(%(line)s.pause_start, %(now)s))""",
-            line=line, failed=self._sql_failed(alias, now), now=now)
+            """(%(counted)s AND %(line)s.is_exempt IS NOT TRUE AND %(line)s.reached_datetime IS NULL
+                AND NOT %(failed)s AND %(line)s.warning_date <= COALESCE(%(line)s.pause_start, %(now)s))""",
+            line=line, failed=self._sql_failed(alias, now), now=now, counted=self._sql_counted(alias))
 
     @api.model
     def _sql_reached_on_time(self, alias, now=None):
-        """SQL condition: reached by its deadline (a target met)."""
+        """SQL condition: reached by its deadline, or exempt and reached (a target met)."""
         line = SQL.identifier(alias)
-        return SQL("(%(line)s.reached_datetime IS NOT NULL AND %(line)s.exceeded_hours = 0)", line=line)
+        return SQL(
+            """(%(counted)s AND %(line)s.reached_datetime IS NOT NULL
+                AND (%(line)s.exceeded_hours = 0 OR %(line)s.is_exempt IS TRUE))""",
+            line=line, counted=self._sql_counted(alias))
 
     @api.model
     def _sql_reached_late(self, alias, now=None):
         """SQL condition of ``_is_reached_late``."""
         line = SQL.identifier(alias)
-        return SQL("(%(line)s.reached_datetime IS NOT NULL AND %(line)s.exceeded_hours > 0)", line=line)
+        return SQL(
+            """(%(counted)s AND %(line)s.reached_datetime IS NOT NULL AND %(line)s.exceeded_hours > 0
+                AND %(line)s.is_exempt IS NOT TRUE)""",
+            line=line, counted=self._sql_counted(alias))
 
     @api.model
     def _sql_missed(self, alias, now):
@@ -324,17 +371,34 @@ class HelpdeskSlaStatus(models.Model):
         columns = [self._fields[column] for column in self.LINE_COLUMNS]
         arrays = [[vals.get(field.name) or (0.0 if field.type == 'float' else None) for vals in vals_list]
                   for field in columns]
+        # the lines and their 'start' events (and 'pause' ones for lines born paused) in one statement
         ids = [row[0] for row in self.env.execute_query(SQL(
-            """INSERT INTO helpdesk_sla_status (%(columns)s, create_uid, create_date, write_uid, write_date)
-               SELECT *, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s) RETURNING id""",
+            """WITH line AS (
+                   INSERT INTO helpdesk_sla_status (%(columns)s, active, is_exempt,
+                                                    create_uid, create_date, write_uid, write_date)
+                   SELECT *, TRUE, FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(arrays)s)
+                   RETURNING id, ticket_id, sla_id, team_id, start_date, pause_start, deadline
+               ), event AS (
+                   INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, event_type, date,
+                                                   deadline, user_id)
+                   SELECT id, ticket_id, sla_id, team_id, kind.event_type,
+                          CASE WHEN kind.event_type = 'start' THEN start_date ELSE pause_start END,
+                          deadline, %(uid)s
+                     FROM line, (VALUES ('start'), ('pause')) AS kind(event_type)
+                    WHERE kind.event_type = 'start' OR line.pause_start IS NOT NULL
+               )
+               SELECT id FROM line ORDER BY id""",
             columns=SQL(', ').join(SQL.identifier(field.name) for field in columns),
             arrays=SQL(', ').join(SQL('%s::' + field.column_type[1] + '[]', array)
                                   for field, array in zip(columns, arrays, strict=True)),
             uid=uid, now=now))]
         lines = self.browse(ids)
-        self._cache_new_lines(lines, columns, arrays, {'create_uid': uid, 'create_date': now,
-                                                       'write_uid': uid, 'write_date': now})
+        self._cache_new_lines(lines, columns, arrays, {'create_uid': uid, 'create_date': now, 'active': True,
+                                                       'is_exempt': False, 'write_uid': uid, 'write_date': now})
         lines.ticket_id.modified(['sla_status_ids'])
+        # their start (and pause) events were inserted by the same statement: read on demand
+        lines.invalidate_recordset(['event_ids'])
+        lines.ticket_id.invalidate_recordset(['sla_event_ids'])
         if self.env['helpdesk.escalation.rule'].sudo().search_count([], limit=1):
             self.env.add_to_compute(self._fields['escalation_due_date'], lines)  # when the next escalation is due
         return lines
@@ -356,7 +420,7 @@ class HelpdeskSlaStatus(models.Model):
             ticket_field._update_inverses(ticket_lines, ticket.id)
 
     @api.model
-    def _clock_values(self, clock, sla, start, paused, pause_start, now):
+    def _clock_values(self, clock, sla, start, paused, pause_start, now, exempt=False):
         """Deadline, warning date and status of a running (unreached) clock."""
         calendar = sla._get_schedule_calendar()
         target = sla._get_target_seconds()
@@ -366,6 +430,8 @@ class HelpdeskSlaStatus(models.Model):
             'warning_date': clock.solve(
                 calendar, lambda s: due_at_fraction(s, start, target, paused, sla.warning_pct / 100.0)),
             'pause_start': pause_start,
+            'is_exempt': exempt,
+            'active': True,
         }
         return {'deadline': values['deadline'], 'warning_date': values['warning_date'],
                 'status': self._state_of(values, now)}
@@ -382,6 +448,7 @@ class HelpdeskSlaStatus(models.Model):
             return
         lines._resume(when)
         clock = SlaClock(self.env, min(lines.mapped('start_date')))
+        events = []
         for line in lines:
             calendar = line.sla_id._get_schedule_calendar()
             used = consumed(clock.schedule(calendar, when), line.start_date, when, line.paused_seconds)
@@ -392,25 +459,156 @@ class HelpdeskSlaStatus(models.Model):
                 'exceeded_hours': late if when > line.deadline else 0.0,
                 'reached_hours': used / 3600.0,
             })
+            events.append(line._event_row('reach', when))
+        self.env['helpdesk.sla.event']._log(events)
 
     def _pause(self, when):
-        self.filtered(lambda line: not line.reached_datetime and not line.pause_start).write({'pause_start': when})
+        lines = self.filtered(lambda line: not line.reached_datetime and not line.pause_start)
+        if not lines:
+            return
+        lines.write({'pause_start': when})
+        self.env['helpdesk.sla.event']._log([
+            line._event_row('pause', when, stage_id=line.ticket_id.stage_id.id) for line in lines])
 
-    def _resume(self, when):
+    def _resume(self, when, log=True):
         """Restart paused lines: the working time spent paused pushes the deadline back."""
         lines = self.filtered(lambda line: not line.reached_datetime and line.pause_start)
         if not lines:
             return
         clock = SlaClock(self.env, min(lines.mapped('start_date') + lines.mapped('pause_start')))
+        events = []
+        paused_in = lines._last_pause_stages() if log else {}
         for line in lines:
             calendar = line.sla_id._get_schedule_calendar()
             paused = line.paused_seconds + clock.elapsed(calendar, line.pause_start, when)
-            values = self._clock_values(clock, line.sla_id, line.start_date, paused, False, when)
+            values = self._clock_values(clock, line.sla_id, line.start_date, paused, False, when, line.is_exempt)
+            events.append(line._event_row('resume', when, previous_deadline=line.deadline,
+                                          pause_start=line.pause_start, stage_id=paused_in.get(line.id),
+                                          deadline=values['deadline']))
             line.write(dict(values, paused_seconds=paused, pause_start=False))
+        if log:
+            self.env['helpdesk.sla.event']._log(events)
+
+    def _last_pause_stages(self):
+        """The stage each line last paused in, from its audit trail (one query): {line id: stage id}."""
+        return dict(self.env.execute_query(SQL(
+            """SELECT DISTINCT ON (status_id) status_id, stage_id FROM helpdesk_sla_event
+                WHERE status_id = ANY(%s) AND event_type = 'pause'
+             ORDER BY status_id, date DESC, id DESC""", self.ids)))
+
+    def _event_row(self, event_type, when, **values):
+        """The values of one audit-trail event of this line (for ``helpdesk.sla.event._log``)."""
+        self.ensure_one()
+        return dict({'status_id': self.id, 'ticket_id': self.ticket_id.id, 'event_type': event_type,
+                     'date': when, 'deadline': self.deadline, 'user_id': self.env.uid}, **values)
+
+    def _drop(self, when):
+        """The policy no longer matches: keep the line, out of every figure, its clock held
+        (a running line pauses at ``when``) so that if the policy matches again the line
+        continues where it stood: same start, pauses and escalations."""
+        lines = self.filtered(lambda line: line.active and not line.reached_datetime)
+        if not lines:
+            return
+        self.env['helpdesk.sla.event']._log([line._event_row('drop', when) for line in lines])
+        lines.filtered(lambda line: not line.pause_start).write({'pause_start': when})
+        lines.write({'active': False})
+        lines.ticket_id.invalidate_recordset(['sla_status_ids'])
+        lines.ticket_id.modified(['sla_status_ids'])
+
+    def _revive(self, when):
+        """The policy of dropped lines matches again: the lines count again and their clock
+        goes on (the time while dropped was held like a pause), paused again if the ticket
+        sits in a stage the policy excludes."""
+        lines = self.filtered(lambda line: not line.active and not line.reached_datetime)
+        if not lines:
+            return
+        lines.write({'active': True})
+        lines.ticket_id.invalidate_recordset(['sla_status_ids'])
+        lines.ticket_id.modified(['sla_status_ids'])
+        running = lines.filtered(lambda line: line.ticket_id.stage_id not in line.sla_id.exclude_stage_ids)
+        running._resume(when)
+        for line in lines:
+            line.status = self._state_of(line, when)
+        self.env['helpdesk.sla.event']._log([
+            line._event_row('drop', when, detail='rematch') for line in lines])
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Lines created through the ORM (the engine inserts them in bulk: ``_create_lines``)
+        get their 'start' event too."""
+        lines = super().create(vals_list)
+        self.env['helpdesk.sla.event'].sudo()._log([
+            line._event_row('start', line.start_date) for line in lines if line.start_date])
+        return lines
+
+    EXEMPT_FIELDS = frozenset({'is_exempt', 'exempt_reason'})
+    BREACH_FIELDS = frozenset({'breach_reason_id', 'breach_note'})
+
+    def write(self, vals):
+        """Users edit an SLA line only to explain a breach (agents: reason and note on failed or
+        late lines) or, helpdesk managers only, to exempt it; the engine writes the rest as
+        superuser. An exemption (or its removal) writes an 'exempt' event naming who did it and
+        restores the line's status from the state definitions."""
+        if not self.env.su:
+            self._check_user_write(vals)
+        exempt_changed = self.browse()
+        if 'is_exempt' in vals:
+            exempt_changed = self.filtered(lambda line: line.is_exempt != bool(vals['is_exempt']))
+        result = super().write(vals)
+        if exempt_changed:
+            now = fields.Datetime.now()
+            Status = self.sudo()
+            for line in exempt_changed.sudo():
+                state = Status._state_of(line, now)
+                if line.status != state:
+                    super(HelpdeskSlaStatus, line).write({'status': state})
+            reason = vals.get('exempt_reason') or False
+            self.env['helpdesk.sla.event'].sudo()._log([
+                line._event_row('exempt', now, note=reason if line.is_exempt else False,
+                                detail=False if line.is_exempt else 'undo')
+                for line in exempt_changed])
+        return result
+
+    def _check_user_write(self, vals):
+        is_manager = self.env.user.has_group('helpdesk_sla.group_helpdesk_manager')
+        allowed = self.BREACH_FIELDS | (self.EXEMPT_FIELDS if is_manager else frozenset())
+        if not set(vals) <= allowed:
+            if self.EXEMPT_FIELDS & set(vals) and not is_manager:
+                raise AccessError(self.env._("Only helpdesk managers can exempt an SLA line."))
+            raise AccessError(self.env._(
+                "SLA lines are kept by the SLA engine: only a breach reason and note (and, for managers, "
+                "an exemption) can be set by hand."))
+        if self.BREACH_FIELDS & set(vals):
+            now = fields.Datetime.now()
+            if any(not (line._is_reached_late() or line.exceeded_hours > 0 or line._state_of(line, now) == 'failed'
+                        or (line.is_exempt and line.deadline and (line.reached_datetime or now) > line.deadline))
+                   for line in self):
+                raise UserError(self.env._("A breach reason is given on a failed or late SLA line only."))
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
 
     @api.model
     def _cron_refresh_status(self):
-        """Apply the moves that only time makes: ongoing -> at risk -> failed (two indexed queries)."""
+        """Apply the moves that only time makes: ongoing -> at risk -> failed (two indexed queries),
+        and write the 'breach' event of each line that failed, dated at its deadline (one query)."""
+        self.flush_model()
+        now = fields.Datetime.now()
+        self.env.execute_query(SQL(
+            """INSERT INTO helpdesk_sla_event (status_id, ticket_id, sla_id, team_id, event_type, date, deadline)
+               SELECT line.id, line.ticket_id, line.sla_id, line.team_id, 'breach', line.deadline, line.deadline
+                 FROM helpdesk_sla_status line
+                WHERE %(failed)s
+                  AND NOT EXISTS (SELECT 1 FROM helpdesk_sla_event event
+                                   WHERE event.status_id = line.id AND event.event_type = 'breach'
+                                     AND event.date = line.deadline)""",
+            failed=self._sql_failed('line', now)))
+        self.env['helpdesk.sla.event'].invalidate_model()
         running = Domain('reached_datetime', '=', False) & Domain('pause_start', '=', False)
         self.search(running & Domain('status', 'in', ['ongoing', 'warning']) & Domain('is_failed', '=', True)
                     ).write({'status': 'failed'})

@@ -54,3 +54,13 @@ class HelpdeskTeam(models.Model):
     rating_avg_last_7_days = fields.Float(groups=INTERNAL)
     rating_count = fields.Integer(groups=INTERNAL)
     rating_percentage_satisfaction = fields.Integer(groups=INTERNAL)
+    # capacity and the CSAT loop
+    agent_capacity = fields.Integer(groups=INTERNAL)
+    agent_load = fields.Html(groups=INTERNAL)
+    queued_ticket_count = fields.Integer(groups=INTERNAL)
+    rating_validity_days = fields.Integer(groups=INTERNAL)
+    reopen_on_low_rating = fields.Boolean(groups=INTERNAL)
+    rating_avg_sla_met = fields.Float(groups=INTERNAL)
+    rating_avg_sla_failed = fields.Float(groups=INTERNAL)
+    rating_sla_met_count = fields.Integer(groups=INTERNAL)
+    rating_sla_failed_count = fields.Integer(groups=INTERNAL)

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from ..core.constants import SLA_STATE_SEVERITY, SLA_STATES
 from .helpdesk_sla_status import SlaClock
@@ -22,6 +22,7 @@ class HelpdeskTicket(models.Model):
 
     use_sla = fields.Boolean(related='team_id.use_sla')
     sla_status_ids = fields.One2many('helpdesk.sla.status', 'ticket_id', string="SLA Lines", copy=False)
+    sla_event_ids = fields.One2many('helpdesk.sla.event', 'ticket_id', string="SLA Timeline", copy=False)
     sla_deadline = fields.Datetime(
         string="SLA Deadline", compute='_compute_sla_fields', store=True, index=True,
         help="The earliest deadline among the ticket's running SLA lines (paused lines excluded).")
@@ -52,7 +53,8 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     @api.depends('sla_status_ids.deadline', 'sla_status_ids.reached_datetime',
-                 'sla_status_ids.pause_start', 'sla_status_ids.status', 'sla_status_ids.exceeded_hours')
+                 'sla_status_ids.pause_start', 'sla_status_ids.status', 'sla_status_ids.exceeded_hours',
+                 'sla_status_ids.is_exempt', 'sla_status_ids.active')
     def _compute_sla_fields(self):
         """The ticket's SLA summary from its lines, each state as ``helpdesk.sla.status`` defines it."""
         Status = self.env['helpdesk.sla.status']
@@ -67,7 +69,8 @@ class HelpdeskTicket(models.Model):
             ticket.sla_success = bool(lines) and not running and not ticket.sla_reached_late
 
     @api.depends('sla_status_ids.deadline', 'sla_status_ids.reached_datetime',
-                 'sla_status_ids.pause_start', 'sla_status_ids.warning_date')
+                 'sla_status_ids.pause_start', 'sla_status_ids.warning_date', 'sla_status_ids.is_exempt',
+                 'sla_status_ids.active')
     def _compute_sla_live(self):
         now = fields.Datetime.now()
         for ticket in self:
@@ -116,6 +119,17 @@ class HelpdeskTicket(models.Model):
         return domain if (operator == 'in') == (True in value) else ~domain
 
     # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    def write(self, vals):
+        assigning = self.filtered(lambda ticket: not ticket.user_id) if vals.get('user_id') else self.browse()
+        result = super().write(vals)
+        if assigning:
+            assigning._sla_on_assignment(fields.Datetime.now())
+        return result
+
+    # ------------------------------------------------------------
     # SLA
     # ------------------------------------------------------------
 
@@ -128,9 +142,10 @@ class HelpdeskTicket(models.Model):
         return policies._match_tickets(self)
 
     def _sla_apply(self, new=False):
-        """(Re)match SLA policies: new matches get an SLA line counted from the ticket's creation,
-        lines of policies that no longer match are dropped unless reached (kept as history).
-        ``new``: the tickets were just created and have no SLA line yet."""
+        """(Re)match SLA policies: new matches get an SLA line counted from the ticket's creation;
+        the open lines of policies that no longer match are dropped (kept, out of every figure,
+        their clock held) and continue if their policy matches again; reached lines stay as
+        history. ``new``: the tickets were just created and have no SLA line yet."""
         later = self.env.cr.cache.get(REMATCH_LATER_KEY)
         if later is not None and not new:  # an escalation is applying rules: once, after all of them
             later.update(self.ids)
@@ -143,15 +158,19 @@ class HelpdeskTicket(models.Model):
         have = set()
         if not new:
             wanted = {(ticket.id, sla.id) for sla, matched in matches.items() for ticket in matched}
-            existing = tickets.sla_status_ids
-            stale = existing.filtered(
-                lambda line: not line.reached_datetime and (line.ticket_id.id, line.sla_id.id) not in wanted)
-            stale.unlink()
-            kept = existing - stale
+            existing = tickets.with_context(active_test=False).sla_status_ids
+            open_lines = existing.filtered(lambda line: not line.reached_datetime)
+            stale = open_lines.filtered(
+                lambda line: line.active and (line.ticket_id.id, line.sla_id.id) not in wanted)
+            stale._drop(now)
+            open_lines.filtered(
+                lambda line: not line.active and line not in stale
+                and (line.ticket_id.id, line.sla_id.id) in wanted)._revive(now)
+            kept = existing.filtered('active')
             for company, lines in kept.filtered(lambda line: line.company_id != line.ticket_id.company_id
                                                 ).grouped(lambda line: line.ticket_id.company_id).items():
                 lines.company_id = company
-            have = {(line.ticket_id.id, line.sla_id.id) for line in kept}
+            have = {(line.ticket_id.id, line.sla_id.id) for line in existing}
         todo = [(sla, ticket) for sla, matched in matches.items() if sla.target_type != 'next_response'
                 for ticket in matched if (ticket.id, sla.id) not in have]
         if not todo:
@@ -177,6 +196,8 @@ class HelpdeskTicket(models.Model):
                 reach_at.append(ticket.date_last_stage_update or now)
             elif sla.target_type == 'first_response' and ticket.date_first_response:
                 reach_at.append(ticket.date_first_response)
+            elif sla.target_type == 'assignment' and ticket.user_id:
+                reach_at.append(max(ticket.assign_date or start, start))
             else:
                 reach_at.append(None)
         lines = Status._create_lines(vals_list)
@@ -196,23 +217,38 @@ class HelpdeskTicket(models.Model):
         reached._reach(when)
 
     def _sla_on_agent_reply(self, when):
-        """A public agent reply reaches first-response targets and open next-response windows."""
-        first_replies = self.filtered(lambda ticket: not ticket.date_first_response).sudo()
+        """A public agent reply reaches first-response targets, open next-response windows and
+        the running periodic-update windows; on open tickets it opens the next periodic-update
+        window."""
+        first_replies = self.sudo().filtered(lambda ticket: not ticket.date_first_response)
         first_replies.date_first_response = when
         first_replies._reporting_stamp(('date_first_response',))
         self.sudo().sla_status_ids.filtered(
-            lambda line: not line.reached_datetime and line.target_type in ('first_response', 'next_response')
+            lambda line: not line.reached_datetime
+            and line.target_type in ('first_response', 'next_response', 'periodic_update')
         )._reach(when)
+        self._sla_open_windows('periodic_update', when)
 
     def _sla_on_customer_message(self, when):
         """A customer message after an agent reply opens a next-response window (one at a time)."""
-        tickets = self.sudo().filtered(lambda ticket: ticket.date_first_response and not ticket.is_closed)
+        self.sudo().filtered('date_first_response')._sla_open_windows('next_response', when)
+
+    def _sla_on_assignment(self, when):
+        """The ticket got an agent: reach its assignment targets (the first assignment counts)."""
+        self.sudo().sla_status_ids.filtered(
+            lambda line: not line.reached_datetime and line.target_type == 'assignment')._reach(when)
+
+    def _sla_open_windows(self, target_type, when):
+        """Open a window of each matching policy of ``target_type`` (next response, periodic
+        update) that has none running, starting at ``when``, on the open tickets."""
+        tickets = self.sudo().filtered(lambda ticket: not ticket.is_closed)
         if not tickets:
             return
-        open_pairs = {(line.ticket_id.id, line.sla_id.id) for line in tickets.sla_status_ids
+        open_pairs = {(line.ticket_id.id, line.sla_id.id)
+                      for line in tickets.with_context(active_test=False).sla_status_ids
                       if not line.reached_datetime}
         todo = [(sla, ticket) for sla, matched in tickets._sla_matching_policies().items()
-                if sla.target_type == 'next_response'
+                if sla.target_type == target_type
                 for ticket in matched if (ticket.id, sla.id) not in open_pairs]
         if not todo:
             return
@@ -228,3 +264,28 @@ class HelpdeskTicket(models.Model):
                                   pause_start=pause_start))
         Status._create_lines(vals_list)
 
+    # ------------------------------------------------------------
+    # PORTAL
+    # ------------------------------------------------------------
+
+    def _sla_customer_promises(self, tz=None):
+        """The SLA deadlines promised to the customer on the portal: one sentence per running
+        line (not paused, not failed) of a policy shown to customers, in the time zone ``tz``
+        (else the customer's). Status only: no policy name, note or internal figure."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        tz = tz or self.partner_id.tz or self.team_id.resource_calendar_id.tz or 'UTC'
+        lang = self.partner_id.lang or self.env.lang
+        texts = {
+            'resolution': self.env._("We aim to resolve your request by %s"),
+            'assignment': self.env._("We aim to assign your request to an agent by %s"),
+        }
+        reply = self.env._("We aim to reply by %s")
+        promises = []
+        for line in self.sudo().sla_status_ids.sorted('deadline'):
+            if not line.sla_id.show_to_customer or line.reached_datetime or line._is_paused() \
+                    or line._state_of(line, now) == 'failed' or not line.deadline:
+                continue
+            when = format_datetime(self.env, line.deadline, tz=tz, dt_format='EEE d MMM, HH:mm', lang_code=lang)
+            promises.append(texts.get(line.target_type, reply) % when)
+        return promises

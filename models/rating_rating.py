@@ -4,11 +4,16 @@ from odoo.addons.rating.models import rating_data
 
 
 class RatingRating(models.Model):
-    """Helpdesk figures on ratings: the team a ticket rating counts for, and a
-    satisfaction measure whose average is the "% satisfied" of any group."""
+    """Helpdesk figures on ratings: the ticket and team a ticket rating counts for (the
+    record rules of ticket ratings, security/helpdesk_security.xml, follow the ticket), a
+    satisfaction measure whose average is the "% satisfied" of any group, and the CSAT
+    loop's reasons and stamps."""
 
     _inherit = 'rating.rating'
 
+    helpdesk_ticket_id = fields.Many2one(
+        'helpdesk.ticket', string="Helpdesk Ticket", compute='_compute_helpdesk_ticket_id', store=True,
+        index='btree_not_null', ondelete='cascade')
     helpdesk_team_id = fields.Many2one(
         'helpdesk.team', string="Helpdesk Team", compute='_compute_helpdesk_team_id', store=True,
         index='btree_not_null', ondelete='set null')
@@ -26,6 +31,15 @@ class RatingRating(models.Model):
         string="Low Rating Alert On", readonly=True, copy=False,
         help="When this rating first turned low and alerted the team: a customer changing "
              "their rating back and forth alerts once.")
+
+    @api.depends('res_model', 'res_id')
+    def _compute_helpdesk_ticket_id(self):
+        ticket_ratings = self.filtered(lambda rating: rating.res_model == 'helpdesk.ticket')
+        tickets = self.env['helpdesk.ticket'].browse(set(ticket_ratings.mapped('res_id'))).exists()
+        (self - ticket_ratings).helpdesk_ticket_id = False
+        for rating in ticket_ratings:
+            ticket = tickets.browse(rating.res_id)
+            rating.helpdesk_ticket_id = ticket if ticket in tickets else False
 
     @api.depends('parent_res_model', 'parent_res_id')
     def _compute_helpdesk_team_id(self):

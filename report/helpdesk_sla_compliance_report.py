@@ -116,6 +116,7 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
                        BOOL_OR(%(missed)s) AS failed
                   FROM helpdesk_sla_status s
                   JOIN tickets ON tickets.id = s.ticket_id
+                 WHERE %(counted)s
                  GROUP BY s.ticket_id
             ), ratings AS (
                 SELECT r.res_id AS ticket_id, COUNT(*) AS rating_count, SUM(r.rating) AS rating_total,
@@ -147,5 +148,5 @@ class ReportHelpdeskSlaCompliance(models.AbstractModel):
              GROUP BY tickets.team_id, tickets.priority
             """,
             on_time=Status._sql_reached_on_time('s'), missed=Status._sql_missed('s', fields.Datetime.now()),
-            teams=teams.ids, start=start, end=end,
+            counted=Status._sql_counted('s'), teams=teams.ids, start=start, end=end,
             satisfied=rating_data.RATING_LIMIT_SATISFIED, rating_min=rating_data.RATING_LIMIT_MIN)

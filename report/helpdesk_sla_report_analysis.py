@@ -22,6 +22,7 @@ class HelpdeskSlaReportAnalysis(models.Model):
         'helpdesk.sla.status': [
             'ticket_id', 'sla_id', 'target_type', 'team_id', 'priority', 'company_id', 'start_date', 'deadline',
             'warning_date', 'reached_datetime', 'pause_start', 'exceeded_hours', 'reached_hours',
+            'breach_reason_id', 'is_exempt', 'active',
         ],
         'helpdesk.ticket': [
             'ticket_ref', 'user_id', 'partner_id', 'stage_id', 'ticket_type_id', 'create_date', 'active',
@@ -63,6 +64,11 @@ class HelpdeskSlaReportAnalysis(models.Model):
         string="Time to Target (h)", readonly=True, aggregator='avg',
         help="Hours counted on the SLA clock, pauses excluded, until the target was reached.")
 
+    breach_reason_id = fields.Many2one('helpdesk.sla.breach.reason', string="Breach Reason", readonly=True)
+    is_exempt = fields.Boolean(
+        string="Exempt", readonly=True,
+        help="Exempted by a manager: never counted as failed, shown apart.")
+
     @property
     def _table_query(self):
         return SQL("%s %s %s", self._select(), self._from(), self._where())
@@ -98,7 +104,9 @@ class HelpdeskSlaReportAnalysis(models.Model):
                    CASE WHEN %(on_time)s THEN 1 ELSE 0 END AS met_count,
                    CASE WHEN %(missed)s THEN 1 ELSE 0 END AS failed_count,
                    CASE WHEN %(reached)s THEN s.exceeded_hours END AS exceeded_hours,
-                   CASE WHEN %(reached)s THEN s.reached_hours END AS reached_hours
+                   CASE WHEN %(reached)s THEN s.reached_hours END AS reached_hours,
+                   s.breach_reason_id AS breach_reason_id,
+                   s.is_exempt IS TRUE AS is_exempt
             """,
             reached=reached, state=Status._sql_state('s', now), missed=missed, on_time=on_time)
 
@@ -111,8 +119,9 @@ class HelpdeskSlaReportAnalysis(models.Model):
         """)
 
     def _where(self):
-        # lines of archived (merged) tickets are left out: read from a small partial index
+        # lines of archived (merged) tickets are left out: read from a small partial index;
+        # lines dropped on re-match do not count
         return SQL("""
-            WHERE NOT EXISTS (SELECT 1 FROM helpdesk_ticket archived
-                               WHERE archived.id = s.ticket_id AND archived.active IS NOT TRUE)
-        """)
+            WHERE %s AND NOT EXISTS (SELECT 1 FROM helpdesk_ticket archived
+                                      WHERE archived.id = s.ticket_id AND archived.active IS NOT TRUE)
+        """, self.env['helpdesk.sla.status']._sql_counted('s'))

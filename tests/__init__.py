@@ -33,3 +33,6 @@ from . import test_assignment_capacity
 from . import test_assignment_concurrency
 from . import test_escalation_quiet_hours
 from . import test_uninstall
+from . import test_sla_events
+from . import test_sla_replan
+from . import test_sla_targets

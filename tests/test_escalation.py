@@ -204,8 +204,10 @@ class TestEscalation(EscalationCommon):
         self.assertEqual(mail.subject, f"Your ticket {ticket.ticket_ref} is escalated")
         log = self._logs(ticket)
         self.assertEqual(log.rule_id, rule)
-        self.assertFalse(log.sla_status_id, "the team has no SLA: the line was dropped, its log kept")
-        self.assertFalse(line.exists())
+        self.assertEqual(log.sla_status_id, line, "the team has no SLA: the line was dropped (kept out of the "
+                                                  "figures, ready to continue if its policy matches again)")
+        self.assertFalse(line.active)
+        self.assertNotIn(line, ticket.sla_status_ids)
         self.assertEqual(log.sla_id, self.sla_resolution)
         for done in ("Moved to the team Second Line", "Priority raised to High", "Reassigned to Agent Bob",
                      "Moved to the stage Escalated", "Followers added: Agent Out",

@@ -28,6 +28,8 @@ TICKET_INTERNAL_FIELDS = {
     'activity_ids', 'activity_state', 'activity_exception_decoration', 'activity_exception_icon', 'activity_user_id', 'activity_type_id', 'activity_date_deadline',
     'my_activity_date_deadline', 'activity_summary',
     'message_follower_ids', 'message_partner_ids', 'message_attachment_count',
+    'sla_event_ids', 'intake_message_id', 'origin_channel_id', 'document_ref', 'document_ref_domains',
+    'document_display_name', 'has_document_models', 'can_ticket_refund', 'can_ticket_return', 'can_ticket_repair',
 }
 TEAM_PORTAL_FIELDS = {
     'id', 'display_name', 'name', 'description', 'active', 'sequence', 'company_id',
@@ -50,6 +52,8 @@ TEAM_INTERNAL_FIELDS = {
     'rating_avg_percentage', 'rating_percentage_satisfaction',
     'message_follower_ids', 'message_partner_ids', 'message_attachment_count',
     'use_acknowledgement', 'has_alias_domain',
+    'agent_capacity', 'agent_load', 'queued_ticket_count', 'rating_validity_days', 'reopen_on_low_rating',
+    'rating_avg_sla_met', 'rating_avg_sla_failed', 'rating_sla_met_count', 'rating_sla_failed_count',
 }
 
 

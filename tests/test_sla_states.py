@@ -165,3 +165,31 @@ class TestSlaStates(HelpdeskCommon):
             figures = self._figures()
         self.assertEqual(figures['line_states'][exempt], 'warning')
         self._assert_agree(figures, {'failed', 'late'}, missed_lines=4)
+
+    def test_exemption_moves_every_figure(self):
+        """A manager's exemption goes through the same definitions: the exempt line leaves every
+        failure figure (flag, search, dashboard, SLA analysis, compliance); a late line exempted
+        counts as met; removing the exemptions restores the true figures."""
+        exempt_failed = self.tickets['failed_then_paused'].sla_status_ids.filtered(
+            lambda line: line.target_type == 'first_response')
+        exempt_late = self.tickets['late'].sla_status_ids.filtered(lambda line: line.target_type == 'first_response')
+        exempted = (exempt_failed | exempt_late).with_user(self.manager)
+        with self.travel(NOW):
+            exempted.write({'is_exempt': True, 'exempt_reason': "Customer on holiday"})
+            self.env.flush_all()
+        figures = self._figures()
+        self.assertEqual(figures['line_states'][exempt_failed], 'ongoing', "neither failed nor at risk")
+        self._assert_agree(figures, {'failed', 'late'}, missed_lines=3)
+        with self.travel(NOW):
+            rows = self.env['helpdesk.sla.report.analysis'].search([('id', 'in', exempted.ids)])
+            self.assertEqual(rows.mapped('is_exempt'), [True, True])
+            self.assertEqual(rows.browse(exempt_late.id).success_rate, 100.0)
+            self.assertEqual(rows.browse(exempt_failed.id).failed_count, 0)
+            self.assertFalse(rows.browse(exempt_failed.id).is_failed)
+            self.assertFalse(self.tickets['late'].sla_reached_late)
+        with self.travel(NOW):
+            exempted.write({'is_exempt': False})
+            self.env.flush_all()
+        figures = self._figures()
+        self._assert_agree(figures, {'failed', 'failed_then_paused', 'late'}, missed_lines=5)
+        self.assertEqual(figures['line_states'][exempt_failed], 'failed')

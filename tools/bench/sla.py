@@ -45,6 +45,7 @@ def run(env, report):
     report.ratio("SLA stage-move cost vs bare tickets", bare_moves / sla_moves)
 
     failed_count(env, report, sla_team, sla_stages)
+    replan_holiday(env, report, partner)
 
 
 def failed_count(env, report, team, stages, tickets=100_000):
@@ -69,9 +70,9 @@ def failed_count(env, report, team, stages, tickets=100_000):
     cr.execute("""
         INSERT INTO helpdesk_sla_status (ticket_id, sla_id, target_type, company_id, team_id, priority,
                                          start_date, deadline, warning_date, status, paused_seconds,
-                                         create_date, write_date)
+                                         active, is_exempt, create_date, write_date)
         SELECT t.id, p.id, p.target_type, %(company)s, %(team)s, '2', now() - interval '3 days', t.deadline,
-               now() - interval '1 day', 'ongoing', 0, now(), now()
+               now() - interval '1 day', 'ongoing', 0, true, false, now(), now()
           FROM unnest(%(ids)s, %(deadlines)s) AS t(id, deadline)
                CROSS JOIN unnest(%(policies)s, %(types)s) AS p(id, target_type)
     """, {'ids': ids, 'deadlines': [deadline for _id, deadline in rows], 'policies': policies.ids,
@@ -88,3 +89,55 @@ def failed_count(env, report, team, stages, tickets=100_000):
         best = min(best, time.perf_counter() - start)
     assert count >= tickets // 10, count
     report.duration(f"count failed SLAs among {len(ids):,} tickets ({count:,} failed)", best, budget=0.050)
+
+
+def replan_holiday(env, report, partner, lines=100_000):
+    """Re-planning throughput: a public holiday added to a calendar with ``lines`` open SLA lines
+    (bulk SQL data, two policies per ticket); the form save marks them and triggers the cron,
+    which re-plans them batch by batch (timed together, without the commits)."""
+    from datetime import datetime, timedelta
+
+    calendar = business_calendar(env, "Bench re-planning")
+    team, stages = make_team(env, "Bench re-planning", calendar, use_sla=True)
+    policies = add_policies(env, team, stages)
+    env.flush_all()
+    cr = env.cr
+    now = datetime.now().replace(microsecond=0)
+    cr.execute("""
+        INSERT INTO helpdesk_ticket (name, team_id, stage_id, company_id, priority, active, is_closed,
+                                     create_date, write_date, create_uid, write_uid)
+        SELECT 'Replan ' || n, %(team)s, %(stage)s, %(company)s, '2', true, false,
+               %(now)s - make_interval(mins => n %% 2000), now(), 1, 1
+          FROM generate_series(1, %(count)s) AS n
+        RETURNING id, create_date""", {'team': team.id, 'stage': stages['progress'].id,
+                                       'company': team.company_id.id, 'count': lines // 2, 'now': now})
+    rows = cr.fetchall()
+    cr.execute("ANALYZE helpdesk_ticket")
+    cr.execute("""
+        INSERT INTO helpdesk_sla_status (ticket_id, sla_id, target_type, company_id, team_id, priority,
+                                         start_date, deadline, warning_date, status, paused_seconds, active,
+                                         is_exempt, create_date, write_date)
+        SELECT t.id, p.id, p.target_type, %(company)s, %(team)s, '2', t.created, t.created + interval '7 days',
+               t.created + interval '5 days', 'ongoing', 0, true, false, now(), now()
+          FROM unnest(%(ids)s, %(created)s::timestamp[]) AS t(id, created)
+               CROSS JOIN unnest(%(policies)s, %(types)s) AS p(id, target_type)
+    """, {'ids': [row[0] for row in rows], 'created': [row[1] for row in rows], 'policies': policies.ids,
+          'types': policies.mapped('target_type'), 'company': team.company_id.id, 'team': team.id})
+    cr.execute("ANALYZE helpdesk_sla_status")
+    env.invalidate_all()
+    holiday_start = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    Status = env['helpdesk.sla.status']
+    begin = time.perf_counter()
+    env['resource.calendar.leaves'].create({
+        'name': "Bench holiday", 'calendar_id': calendar.id,
+        'date_from': holiday_start, 'date_to': holiday_start + timedelta(hours=23, minutes=59)})
+    done = Status._cron_replan(commit=False)
+    env.flush_all()
+    seconds = time.perf_counter() - begin
+    assert done == lines, done
+    sample = Status.search([('team_id', '=', team.id)], limit=5, order='id')
+    for line in sample:
+        expected = calendar.plan_hours(line.sla_id.time, line.start_date, compute_leaves=True)
+        assert line.deadline == expected, (line.deadline, expected)
+    assert_orm_summary(env, sample.ticket_id.ids)
+    report.rate(f"re-plan {lines:,} open SLA lines after a holiday is added", lines, seconds, "(lines/s)")
