@@ -7,11 +7,11 @@ class HelpdeskTeam(models.Model):
     _inherit = 'helpdesk.team'
 
     use_acknowledgement = fields.Boolean(
-        string="Acknowledge New Tickets", default=True,
+        string="Acknowledge New Tickets", default=True, groups='base.group_user',
         help="Send the customer the email template of the team's first stage when a ticket is created "
              "(by email, web form, portal or by an agent): its reference and a link to follow it.")
     has_alias_domain = fields.Boolean(
-        compute='_compute_has_alias_domain',
+        compute='_compute_has_alias_domain', groups='base.group_user',
         help="An alias domain is configured, so customers can write to the team's email alias.")
 
     @api.depends('alias_domain_id', 'company_id.alias_domain_id')
