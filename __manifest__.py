@@ -25,6 +25,7 @@
         'views/helpdesk_assignment_rule_views.xml',
         'views/helpdesk_escalation_rule_views.xml',
         'views/helpdesk_ticket_views.xml',
+        'wizards/helpdesk_sla_matrix_views.xml',
         'views/helpdesk_team_views.xml',
         'views/helpdesk_portal_templates.xml',
         'views/rating_rating_views.xml',
@@ -36,6 +37,7 @@
         'report/helpdesk_sla_report_analysis_views.xml',
         'report/helpdesk_sla_compliance_report.xml',
         'report/helpdesk_sla_compliance_templates.xml',
+        'views/helpdesk_working_time_views.xml',
         'views/helpdesk_rating_reason_views.xml',
         'views/helpdesk_rating_templates.xml',
         'views/helpdesk_menus.xml',
@@ -50,6 +52,7 @@
     ],
     'demo': [
         'demo/helpdesk_demo.xml',
+        'demo/helpdesk_demo_history.xml',
         'demo/helpdesk_demo_sla.xml',
         'demo/helpdesk_demo_rating.xml',
         'demo/mail_canned_response_demo.xml',
@@ -57,6 +60,8 @@
     'assets': {
         'web.assets_backend': [
             'helpdesk_sla/static/src/sla_countdown/*',
+            'helpdesk_sla/static/src/scss/*',
+            'helpdesk_sla/static/src/ticket_views/*',
             'helpdesk_sla/static/src/document_reference/*',
             'helpdesk_sla/static/src/discuss/*',
         ],

@@ -6,11 +6,15 @@ from . import helpdesk_stage
 from . import helpdesk_tag
 from . import helpdesk_ticket_type
 from . import helpdesk_team
+from . import helpdesk_team_email
 from . import helpdesk_team_capacity
 from . import helpdesk_ticket
 from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_mail
 from . import helpdesk_ticket_rating
+from . import helpdesk_ticket_triage
+from . import helpdesk_ticket_acknowledgement
+from . import helpdesk_ticket_demo
 from . import helpdesk_ticket_concurrency
 from . import helpdesk_ticket_capacity
 from . import helpdesk_ticket_escalation

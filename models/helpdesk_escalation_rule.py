@@ -110,8 +110,8 @@ class HelpdeskEscalationRule(models.Model):
              "their working hours (their own working time, else the team's, without their time "
              "off): outside them it is held and delivered at the start of their next working "
              "period, in one digest.")
-    log_ids = fields.One2many('helpdesk.escalation.log', 'rule_id', string="Applications")
-    log_count = fields.Integer(compute='_compute_log_count', string="# Applications")
+    log_ids = fields.One2many('helpdesk.escalation.log', 'rule_id', string="Escalation Log")
+    log_count = fields.Integer(compute='_compute_log_count', string="# Escalations")
 
     _level_positive = models.Constraint('CHECK(level > 0)', "The escalation level is a positive number.")
     _trigger_value_valid = models.Constraint(
@@ -128,10 +128,13 @@ class HelpdeskEscalationRule(models.Model):
     @api.depends('trigger_type', 'trigger_value')
     def _compute_trigger_description(self):
         for rule in self:
-            value = f"{rule.trigger_value:g}"
             if rule.trigger_type == 'consumed_pct':
-                rule.trigger_description = self.env._("%s %% of the SLA time", value)
-            elif rule.trigger_type == 'before_deadline':
+                rule.trigger_description = self.env._("%s %% of the SLA time", f"{rule.trigger_value:g}")
+                continue
+            # hours read as h:mm, like the time of the SLA policies
+            minutes = round(rule.trigger_value * 60)
+            value = f"{minutes // 60}:{minutes % 60:02d}"
+            if rule.trigger_type == 'before_deadline':
                 rule.trigger_description = self.env._("%s h before the deadline", value)
             else:
                 rule.trigger_description = self.env._("%s h after the deadline", value)

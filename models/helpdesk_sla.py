@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
+SLA_PRIORITY_ANY = 'any'
+
 
 class HelpdeskSla(models.Model):
     """An SLA policy: tickets it matches must reach its target within ``time`` hours,
@@ -37,7 +39,7 @@ class HelpdeskSla(models.Model):
         domain="[('team_ids', 'in', team_id)]",
         help="The SLA is reached when the ticket reaches this stage or any later one.")
     time = fields.Float(
-        string="Time to Reach", required=True, tracking=True,
+        string="Time to Reach", required=True, tracking=True, aggregator=False,
         help="Working hours (or hours, on 24/7) allowed to reach the target.")
     time_basis = fields.Selection([
         ('calendar', "Team working hours"),
@@ -49,11 +51,17 @@ class HelpdeskSla(models.Model):
     exclude_stage_ids = fields.Many2many(
         'helpdesk.stage', 'helpdesk_sla_excluded_stage_rel', 'sla_id', 'stage_id',
         string="Paused In", domain="[('team_ids', 'in', team_id)]",
-        help="The clock stops while the ticket sits in these stages (e.g. Waiting on Customer).")
+        compute='_compute_exclude_stage_ids', store=True, readonly=False, precompute=True,
+        help="The clock stops while the ticket sits in these stages (e.g. Waiting on Customer). "
+             "A new policy pauses in the team's waiting stages.")
     warning_pct = fields.Float(
         string="Warning At (%)", default=80.0,
         help="The SLA is at risk once this share of its time is consumed.")
-    # matching criteria (empty = any): priority, types, tags, tiers and domain come from the criteria mixin
+    # matching criteria (empty = any): types, tags, tiers and domain come from the criteria mixin
+    priority = fields.Selection(
+        selection_add=[(SLA_PRIORITY_ANY, "Any"), ('0',)], ondelete={SLA_PRIORITY_ANY: 'cascade'},
+        default=SLA_PRIORITY_ANY, required=True, tracking=True,
+        help="Only tickets of this priority; Any: every priority.")
     partner_ids = fields.Many2many('res.partner', string="Customers")
     show_to_customer = fields.Boolean(
         string="Show to Customer", tracking=True,
@@ -64,6 +72,19 @@ class HelpdeskSla(models.Model):
     _time_positive = models.Constraint('CHECK(time > 0)', "The time to reach an SLA target must be positive.")
     _warning_pct_range = models.Constraint(
         'CHECK(warning_pct > 0 AND warning_pct <= 100)', "The warning threshold is a percentage from 1 to 100.")
+
+    # ------------------------------------------------------------
+    # COMPUTE
+    # ------------------------------------------------------------
+
+    @api.depends('team_id')
+    def _compute_exclude_stage_ids(self):
+        """A policy pauses by default where its team waits on the customer; a policy that
+        already pauses somewhere keeps its stages that still belong to its team."""
+        for sla in self:
+            team_stages = sla.team_id.stage_ids
+            kept = sla.exclude_stage_ids & team_stages
+            sla.exclude_stage_ids = kept or sla.team_id._get_customer_waiting_stages()
 
     # ------------------------------------------------------------
     # CONSTRAINTS
@@ -144,6 +165,12 @@ class HelpdeskSla(models.Model):
         later one, or any closing stage (closing a ticket ends its SLA lines)."""
         self.ensure_one()
         return stage.fold or bool(self.stage_id) and stage.sequence >= self.stage_id.sequence
+
+    def _is_matrix_policy(self):
+        """A policy the SLA matrix shows: one that matches tickets by priority only."""
+        self.ensure_one()
+        return not (self.ticket_type_ids or self.tag_ids or self.partner_category_ids or self.partner_ids
+                    or self.domain)
 
     def _get_schedule_calendar(self):
         """The calendar the clock runs on, or an empty recordset for 24/7."""

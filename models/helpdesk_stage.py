@@ -16,6 +16,9 @@ class HelpdeskStage(models.Model):
         string="Closing Stage",
         help="Tickets in a folded stage are closed: the stage is folded in the kanban "
              "and reaching it stamps the closing date.")
+    is_waiting = fields.Boolean(
+        string="Waiting on Customer",
+        help="Tickets here wait on the customer: new SLA policies of the team pause their clock here.")
     team_ids = fields.Many2many(
         'helpdesk.team', 'helpdesk_stage_team_rel', 'stage_id', 'team_id', string="Teams",
         default=lambda self: self._default_team_ids())

@@ -382,10 +382,11 @@ class HelpdeskTeam(models.Model):
         action = self.env['ir.actions.act_window']._for_xml_id('helpdesk_sla.helpdesk_ticket_action')
         domain, title = self._get_dashboard_filters().get(
             self.env.context.get('ticket_filter'), (Domain.TRUE, self.env._("Tickets")))
+        # the team is a facet of the search, which the agent can remove to see every team
         action.update({
             'name': f"{self.name}: {title}",
-            'domain': list(Domain('team_id', '=', self.id) & domain),
-            'context': {'default_team_id': self.id},
+            'domain': list(domain),
+            'context': {'default_team_id': self.id, 'search_default_team_id': self.id},
         })
         return action
 
@@ -440,10 +441,17 @@ class HelpdeskTeam(models.Model):
     def _get_waiting_stages(self):
         """Stages where the team's tickets wait on the customer: where one of its SLA policies
         pauses the clock, and its automatic closing stages when it closes tickets automatically."""
+        stages = self._get_customer_waiting_stages()
+        for team in self.filtered('use_sla'):
+            stages |= team.sla_ids.exclude_stage_ids
+        return stages
+
+    def _get_customer_waiting_stages(self):
+        """The team's stages marked as waiting on the customer, and its automatic closing
+        stages when it closes tickets automatically: where new SLA policies pause."""
         stages = self.env['helpdesk.stage']
         for team in self:
-            if team.use_sla:
-                stages |= team.sla_ids.exclude_stage_ids
+            stages |= team.stage_ids.filtered('is_waiting')
             if team.auto_close_ticket:
                 stages |= team.from_stage_ids
         return stages

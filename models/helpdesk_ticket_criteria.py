@@ -40,7 +40,7 @@ class HelpdeskTicketCriteria(models.AbstractModel):
         comparing ids (the domain is checked by ``_filter_matching``)."""
         self.ensure_one()
         matched = tickets
-        if self.priority:
+        if self.priority and self.priority != 'any':  # 'any': the explicit choice of SLA policies (helpdesk.sla)
             priority = self.priority
             matched = matched.filtered(lambda ticket: ticket.priority == priority)
         if self.ticket_type_ids and matched:

@@ -11,6 +11,14 @@ from ..core import WorkSchedule
 class ResourceCalendar(models.Model):
     _inherit = 'resource.calendar'
 
+    # a new calendar lives in its user's or company's time zone, not in UTC
+    tz = fields.Selection(default=lambda self: self._default_helpdesk_tz())
+
+    def _default_helpdesk_tz(self):
+        admin = self.env.ref('base.user_admin', raise_if_not_found=False)
+        return (self.env.context.get('tz') or self.env.user.tz or self.env.company.partner_id.tz
+                or (admin and admin.tz) or 'UTC')
+
     def _helpdesk_schedule(self, start, end):
         """Working time of this calendar (attendances minus leaves and public holidays)
         between the naive-UTC datetimes ``start`` and ``end``, as a WorkSchedule."""

@@ -15,6 +15,8 @@ from . import test_i18n
 from . import test_reporting
 from . import test_sla_states
 from . import test_orm_bypass
+from . import test_first_hour
+from . import test_tour_first_hour
 from . import test_ticket_document
 from . import test_stage_sms
 from . import test_ticket_command

@@ -159,7 +159,9 @@ class TestEscalation(EscalationCommon):
 
     def test_trigger_description_and_checks(self):
         rule = self._rule(trigger_type='before_deadline', trigger_value=0)
-        self.assertEqual(rule.trigger_description, "0 h before the deadline")
+        self.assertEqual(rule.trigger_description, "0:00 h before the deadline")
+        rule.trigger_value = 1.5
+        self.assertEqual(rule.trigger_description, "1:30 h before the deadline", "h:mm, like the SLA policies")
         with self.assertRaises(psycopg2.errors.CheckViolation), mute_logger('odoo.sql_db'):
             self._rule(trigger_type='consumed_pct', trigger_value=0)
         with self.assertRaises(psycopg2.errors.CheckViolation), mute_logger('odoo.sql_db'):

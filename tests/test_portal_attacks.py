@@ -51,6 +51,7 @@ TEAM_INTERNAL_FIELDS = {
     'rating_count_last_7_days', 'rating_avg_last_7_days', 'rating_ids', 'rating_count', 'rating_avg',
     'rating_avg_percentage', 'rating_percentage_satisfaction',
     'message_follower_ids', 'message_partner_ids', 'message_attachment_count',
+    'use_acknowledgement', 'has_alias_domain',
     'agent_capacity', 'agent_load', 'queued_ticket_count', 'rating_validity_days', 'reopen_on_low_rating',
     'rating_avg_sla_met', 'rating_avg_sla_failed', 'rating_sla_met_count', 'rating_sla_failed_count',
 }

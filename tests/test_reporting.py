@@ -284,7 +284,8 @@ class TestReporting(HelpdeskCommon):
         with self.travel(NOW):
             for card, tickets in expected.items():
                 action = self.team.with_context(ticket_filter=card).action_view_tickets()
-                self.assertEqual(self.env['helpdesk.ticket'].search(action['domain']), tickets, card)
+                domain = action['domain'] + [('team_id', '=', action['context']['search_default_team_id'])]
+                self.assertEqual(self.env['helpdesk.ticket'].search(domain), tickets, card)
 
     # ------------------------------------------------------------
     # COMPLIANCE REPORT
@@ -344,7 +345,12 @@ class TestReporting(HelpdeskCommon):
         def cells(team, priority):
             row = page.xpath(f"//div[@data-team-id='{team.id}']//tr[@data-priority='{priority}']")
             self.assertEqual(len(row), 1, f"{team.name}, priority {priority}")
-            return {td.get('name'): ' '.join(td.text_content().split()) for td in row[0].xpath('./td')}
+            return {td.get('name'): ' '.join(td.text_content().split()) for td in row[0].xpath('./td')
+                    if td.get('name') != 'td_chart'}
+
+        def chart(team, priority):
+            return page.xpath(f"//div[@data-team-id='{team.id}']//tr[@data-priority='{priority}']"
+                              "/td[@name='td_chart']/div[hasclass('o_compliance_bar')]/@data-compliance")
 
         self.assertEqual(cells(self.team, '2'), {
             'td_priority': "High", 'td_tickets': "5", 'td_met': "1", 'td_failed': "2", 'td_compliance': "33%",
@@ -356,6 +362,11 @@ class TestReporting(HelpdeskCommon):
             'td_csat': "50% 3.5 / 5, 2 ratings",
         })
         self.assertEqual(cells(self.night_desk, '3')['td_compliance'], "–")
+        # the compliance chart: a bar per row with a compliance; the company's header
+        self.assertEqual(chart(self.team, '2'), ['33'])
+        self.assertEqual(chart(self.team, 'all'), ['33'])
+        self.assertEqual(chart(self.night_desk, '3'), [], "no bar without a compliance")
+        self.assertEqual(page.xpath("string(//div[hasclass('o_compliance_company')])"), wizard.company_id.name)
         self.assertEqual(cells(self.night_desk, '3')['td_resolution'], "12.0 h")
 
     def test_compliance_wizard(self):

@@ -139,4 +139,6 @@ class TestTicket(HelpdeskCommon):
         self.assertEqual(self.team.unassigned_ticket_count, 1)
         self.assertEqual(self.team.urgent_ticket_count, 1)
         action = self.team.with_context(ticket_filter='urgent').action_view_tickets()
-        self.assertEqual(self.env['helpdesk.ticket'].search(action['domain']).mapped('priority'), ['3'])
+        self.assertEqual(action['context']['search_default_team_id'], self.team.id, "the team is a removable facet")
+        domain = action['domain'] + [('team_id', '=', action['context']['search_default_team_id'])]
+        self.assertEqual(self.env['helpdesk.ticket'].search(domain).mapped('priority'), ['3'])

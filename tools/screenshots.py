@@ -267,6 +267,19 @@ def shot_ticket(odoo, ids):
     odoo.browser.settle()
 
 
+def shot_my_queue(odoo, ids):
+    backend(odoo, '/odoo/action-helpdesk_sla.helpdesk_ticket_action_queue',
+            '.o_list_view .o_data_row .o_sla_countdown')
+
+
+def shot_sla_matrix(odoo, ids):
+    """The SLA matrix of a team, opened from the team's form."""
+    shot_team(odoo, ids)
+    odoo.browser.click("button.oe_stat_button:has(.fa-table)", "the SLA Matrix button")
+    odoo.browser.wait_for("!!document.querySelector('.modal .o_helpdesk_sla_matrix .o_data_row')", "the matrix")
+    odoo.browser.settle()
+
+
 def shot_sla_policies(odoo, ids):
     backend(odoo, '/odoo/action-helpdesk_sla.helpdesk_sla_action', '.o_list_view .o_group_header')
     expand_groups(odoo)
@@ -334,9 +347,11 @@ SHOTS = {
     'dashboard': ('admin', shot_dashboard, ['helpdesk_team_dashboard_action'], None),
     'tickets_kanban': ('admin', shot_tickets_kanban, ['helpdesk_ticket_action'], None),
     'ticket_list': ('admin', shot_ticket_list, ['helpdesk_ticket_action_all'], None),
-    'ticket': ('admin', shot_ticket, ['helpdesk_ticket_action_all'], (1680, 900)),
+    'my_queue': ('admin', shot_my_queue, ['helpdesk_ticket_action_queue'], None),
+    'ticket': ('admin', shot_ticket, ['helpdesk_ticket_action_all'], (1440, 900)),
     'sla_policies': ('admin', shot_sla_policies, ['helpdesk_sla_action'], None),
     'sla_policy': ('admin', shot_sla_policy, ['helpdesk_sla_action'], None),
+    'sla_matrix': ('admin', shot_sla_matrix, ['helpdesk_sla_matrix_action'], None),
     'team': ('admin', shot_team, ['helpdesk_team_action'], None),
     'escalation_rules': ('admin', shot_escalation_rules, ['helpdesk_escalation_rule_action'], None),
     'sla_report': ('admin', shot_sla_report, ['helpdesk_sla_report_analysis_action'], None),

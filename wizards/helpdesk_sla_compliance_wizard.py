@@ -7,12 +7,35 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
+def _default_period(wizard):
+    """The last full month when tickets were created in it; else the current month to date
+    when it has tickets; else the month of the latest ticket: a first report shows data."""
+    today = fields.Date.context_today(wizard)
+    last_month = (today + relativedelta(months=-1, day=1), today + relativedelta(day=1, days=-1))
+    Ticket = wizard.env['helpdesk.ticket']
+
+    def has_tickets(date_from, date_to):
+        start, end = wizard._get_period_bounds_of(date_from, date_to)
+        return bool(Ticket.search_count([('create_date', '>=', start), ('create_date', '<', end)], limit=1))
+
+    if has_tickets(*last_month):
+        return last_month
+    this_month = (today + relativedelta(day=1), today)
+    if has_tickets(*this_month):
+        return this_month
+    latest = Ticket.search([], order='create_date desc', limit=1)
+    if latest:
+        day = fields.Date.context_today(wizard, latest.create_date)
+        return day + relativedelta(day=1), day + relativedelta(day=1, months=1, days=-1)
+    return last_month
+
+
 def _default_date_from(wizard):
-    return fields.Date.context_today(wizard) + relativedelta(months=-1, day=1)
+    return _default_period(wizard)[0]
 
 
 def _default_date_to(wizard):
-    return fields.Date.context_today(wizard) + relativedelta(day=1, days=-1)
+    return _default_period(wizard)[1]
 
 
 class HelpdeskSlaComplianceWizard(models.TransientModel):
@@ -22,6 +45,8 @@ class HelpdeskSlaComplianceWizard(models.TransientModel):
     _name = 'helpdesk.sla.compliance.wizard'
     _description = "SLA Compliance Report"
 
+    company_id = fields.Many2one('res.company', required=True, default=lambda self: self.env.company,
+                                 help="The company whose header the report carries.")
     team_ids = fields.Many2many('helpdesk.team', string="Teams", help="All teams when empty.")
     date_from = fields.Date(string="From", required=True, default=_default_date_from)
     date_to = fields.Date(string="To", required=True, default=_default_date_to)
@@ -61,9 +86,13 @@ class HelpdeskSlaComplianceWizard(models.TransientModel):
     def _get_period_bounds(self):
         """The period as naive UTC datetimes [start, end), its days taken in the user's time zone."""
         self.ensure_one()
+        return self._get_period_bounds_of(self.date_from, self.date_to)
+
+    @api.model
+    def _get_period_bounds_of(self, date_from, date_to):
         tz = pytz.timezone(self.env.context.get('tz') or self.env.user.tz or 'UTC')
 
         def to_utc(day):
             return tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
 
-        return to_utc(self.date_from), to_utc(self.date_to + timedelta(days=1))
+        return to_utc(date_from), to_utc(date_to + timedelta(days=1))

@@ -150,7 +150,7 @@ registry.category("web_tour.tours").add("helpdesk_sla_manager_tour", {
         },
         {
             content: "For urgent tickets",
-            trigger: '.o_field_widget[name="priority"] a.o_priority_star[aria-label="Urgent"]',
+            trigger: '.o_field_widget[name="priority"] input[data-value="3"]',
             run: "click",
         },
         {
