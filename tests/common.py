@@ -66,6 +66,14 @@ class HelpdeskCommon(TransactionCase):
             self.env.invalidate_all()
         return result
 
+    def _add_leave(self, user, date_from, date_to):
+        """Time off for ``user`` (on a resource of theirs, made when they have none)."""
+        resource = user.resource_ids[:1] or self.env['resource.resource'].create({
+            'name': user.name, 'user_id': user.id, 'calendar_id': self.calendar.id})
+        return self.env['resource.calendar.leaves'].create({
+            'name': f"Time off of {user.name}", 'resource_id': resource.id,
+            'calendar_id': self.calendar.id, 'date_from': date_from, 'date_to': date_to})
+
     @classmethod
     def _create_ticket(cls, **values):
         values.setdefault('name', "Printer on fire")

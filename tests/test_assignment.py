@@ -48,13 +48,6 @@ class TestAssignment(HelpdeskCommon):
         counts.update(dict(groups))
         return counts
 
-    def _add_leave(self, user, date_from, date_to):
-        resource = user.resource_ids[:1] or self.env['resource.resource'].create({
-            'name': user.name, 'user_id': user.id, 'calendar_id': self.calendar.id})
-        return self.env['resource.calendar.leaves'].create({
-            'name': f"Time off of {user.name}", 'resource_id': resource.id,
-            'calendar_id': self.calendar.id, 'date_from': date_from, 'date_to': date_to})
-
     # ------------------------------------------------------------
     # TEAM METHODS
     # ------------------------------------------------------------

@@ -30,13 +30,6 @@ class TestAgentCapacity(HelpdeskCommon):
     def _queue(self):
         return self.env['helpdesk.ticket'].search(self.team._get_queue_domain())
 
-    def _add_leave(self, user, date_from, date_to):
-        resource = user.resource_ids[:1] or self.env['resource.resource'].create({
-            'name': user.name, 'user_id': user.id, 'calendar_id': self.calendar.id})
-        return self.env['resource.calendar.leaves'].create({
-            'name': f"Time off of {user.name}", 'resource_id': resource.id,
-            'calendar_id': self.calendar.id, 'date_from': date_from, 'date_to': date_to})
-
     def test_six_tickets_two_agents_capacity_two(self):
         tickets = self._create_tickets(6)
         for agent in self.agents:
