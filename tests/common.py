@@ -1,6 +1,8 @@
 from contextlib import contextmanager
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.fields import Command
 from odoo.tests import TransactionCase, freeze_time, new_test_user
 
@@ -80,3 +82,56 @@ class HelpdeskCommon(TransactionCase):
         values.setdefault('team_id', cls.team.id)
         values.setdefault('partner_id', cls.customer.id)
         return cls.env['helpdesk.ticket'].create(values)
+
+
+class CommittedEscalationCase(TransactionCase):
+    """Escalation on real connections: a team, a 1 h (24/7) resolution policy, one rule and
+    three tickets are committed (then removed), so that two connections can race on them.
+    ``_rule_values`` names the fixture and sets the rule's actions."""
+
+    def _rule_values(self, env):
+        return {'name': "Race"}
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            rule_values = self._rule_values(env)
+            name = rule_values['name']
+            # other rules (demo) must not escalate committed tickets of the database: restored after
+            other_rules = env['helpdesk.escalation.rule'].search([])
+            other_rules.active = False
+            stages = env['helpdesk.stage'].create([{'name': f"{name} New", 'sequence': 1},
+                                                   {'name': f"{name} Done", 'sequence': 9, 'fold': True}])
+            team = env['helpdesk.team'].create({'name': name, 'stage_ids': [Command.set(stages.ids)]})
+            env['helpdesk.sla'].create({
+                'name': "Solve in 1 h (24/7)", 'team_id': team.id, 'target_type': 'resolution',
+                'stage_id': stages[1].id, 'time': 1.0, 'time_basis': 'always'})
+            rule = env['helpdesk.escalation.rule'].create(dict(
+                {'team_ids': [Command.set(team.ids)], 'trigger_value': 50,
+                 'raise_priority': True, 'mark_escalated': True}, **rule_values))
+            env['helpdesk.sla.status']._replan_pending()
+            tickets = env['helpdesk.ticket'].create([{'name': f"{name} {i}", 'team_id': team.id} for i in range(3)])
+            self.data = {
+                'other_rule_ids': other_rules.ids, 'stage_ids': stages.ids, 'team_id': team.id,
+                'rule_id': rule.id, 'ticket_ids': tickets.ids, 'line_ids': tickets.sla_status_ids.ids,
+            }
+            self.when = max(tickets.sla_status_ids.mapped('escalation_due_date')) + timedelta(seconds=1)
+        self.addCleanup(self._clean_up)
+
+    def _clean_up(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env['helpdesk.ticket'].browse(self.data['ticket_ids']).exists().unlink()
+            env['helpdesk.escalation.rule'].browse(self.data['rule_id']).unlink()
+            env['helpdesk.escalation.replan'].search([]).unlink()
+            env['helpdesk.team'].browse(self.data['team_id']).unlink()
+            env['helpdesk.stage'].browse(self.data['stage_ids']).unlink()
+            env['helpdesk.escalation.rule'].browse(self.data['other_rule_ids']).active = True
+
+    @contextmanager
+    def _connection(self):
+        """A worker's own connection, failing instead of waiting long for a lock."""
+        with self.registry.cursor() as cr:
+            cr.execute("SET lock_timeout = '5s'")
+            yield api.Environment(cr, SUPERUSER_ID, {})

@@ -1,6 +1,5 @@
 import logging
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from unittest.mock import patch
 
 import psycopg2.errors
@@ -8,12 +7,12 @@ import psycopg2.errors
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import Form, TransactionCase, freeze_time, tagged
+from odoo.tests import Form, freeze_time, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from .common import HelpdeskCommon
+from .common import CommittedEscalationCase, HelpdeskCommon
 
 ENGINE_LOGGER = 'odoo.addons.helpdesk_sla.models.helpdesk_sla_status_escalation'
 MONDAY = datetime(2026, 3, 2, 9, 0)  # the test calendar works Mon–Fri 09:00–17:00 UTC
@@ -527,58 +526,18 @@ class TestEscalation(EscalationCommon):
 
 
 @tagged('post_install', '-at_install')
-class TestEscalationConcurrency(TransactionCase):
+class TestEscalationConcurrency(CommittedEscalationCase):
     """Two cron workers on the same due rows, on real database connections (the data is
     committed, then removed): the second worker skips the rows the first one locked instead of
     waiting for them, and the unique index refuses a second escalation of a line even to a
     worker that works without locks."""
-
-    def setUp(self):
-        super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            # other rules (demo) must not escalate committed tickets of the database: restored after
-            other_rules = env['helpdesk.escalation.rule'].search([])
-            other_rules.active = False
-            stages = env['helpdesk.stage'].create([{'name': "Race New", 'sequence': 1},
-                                                   {'name': "Race Done", 'sequence': 9, 'fold': True}])
-            team = env['helpdesk.team'].create({'name': "Race", 'stage_ids': [Command.set(stages.ids)]})
-            env['helpdesk.sla'].create({
-                'name': "Solve in 1 h (24/7)", 'team_id': team.id, 'target_type': 'resolution',
-                'stage_id': stages[1].id, 'time': 1.0, 'time_basis': 'always'})
-            rule = env['helpdesk.escalation.rule'].create({
-                'name': "Race", 'team_ids': [Command.set(team.ids)], 'trigger_value': 50,
-                'raise_priority': True, 'mark_escalated': True})
-            tickets = env['helpdesk.ticket'].create([{'name': f"Race {i}", 'team_id': team.id} for i in range(3)])
-            self.data = {
-                'other_rule_ids': other_rules.ids, 'stage_ids': stages.ids, 'team_id': team.id,
-                'rule_id': rule.id, 'ticket_ids': tickets.ids, 'line_ids': tickets.sla_status_ids.ids,
-            }
-            self.when = max(tickets.sla_status_ids.mapped('escalation_due_date')) + timedelta(seconds=1)
-        self.addCleanup(self._clean_up)
-
-    def _clean_up(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env['helpdesk.ticket'].browse(self.data['ticket_ids']).exists().unlink()
-            env['helpdesk.escalation.rule'].browse(self.data['rule_id']).unlink()
-            env['helpdesk.team'].browse(self.data['team_id']).unlink()
-            env['helpdesk.stage'].browse(self.data['stage_ids']).unlink()
-            env['helpdesk.escalation.rule'].browse(self.data['other_rule_ids']).active = True
-
-    @contextmanager
-    def _worker(self):
-        """A cron worker's own connection, failing instead of waiting long for a lock."""
-        with self.registry.cursor() as cr:
-            cr.execute("SET lock_timeout = '5s'")
-            yield api.Environment(cr, SUPERUSER_ID, {})
 
     def _logged_lines(self, env):
         return env['helpdesk.escalation.log'].search([('rule_id', '=', self.data['rule_id'])]).sla_status_id
 
     def test_second_worker_skips_locked_rows(self):
         when, all_lines = self.when, self.data['line_ids']
-        with self._worker() as env_1, self._worker() as env_2, freeze_time(when):
+        with self._connection() as env_1, self._connection() as env_2, freeze_time(when):
             Status_1 = env_1['helpdesk.sla.status']
             locked = Status_1._lock_due_lines(when, max(all_lines), limit=2)
             self.assertEqual(len(locked), 2)
@@ -602,7 +561,7 @@ class TestEscalationConcurrency(TransactionCase):
         """Worker 2 read the rows as due before worker 1 escalated them, then applies the rules
         without locking: its logs are refused, so nothing is applied twice."""
         when, all_lines = self.when, self.data['line_ids']
-        with self._worker() as env_1, self._worker() as env_2, freeze_time(when):
+        with self._connection() as env_1, self._connection() as env_2, freeze_time(when):
             lines_2 = env_2['helpdesk.sla.status'].browse(all_lines)
             self.assertEqual(len(lines_2.filtered('escalation_due_date')), 3, "worker 2 sees them due")
             done, _failed = env_1['helpdesk.sla.status']._escalate_lines(

@@ -1,13 +1,13 @@
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ConcurrencyError
 from odoo.fields import Command
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
+from .common import CommittedEscalationCase
 from .test_escalation import MONDAY, EscalationCommon
 
 
@@ -109,51 +109,18 @@ class TestEscalationBatchIndependence(EscalationCommon):
         self.assertEqual(outcomes[250][1], ['2'] * 9, "the priority is raised once per ticket")
 
 
-class TestEscalationAgentsAndCron(TransactionCase):
+class TestEscalationAgentsAndCron(CommittedEscalationCase):
     """An agent and the escalation cron on the same tickets, on real connections (the data is
     committed, then removed): the cron skips the ticket the agent is saving instead of making
     them wait, and a follower both add is a retried conflict, never an error for the agent."""
 
+    def _rule_values(self, env):
+        return {'name': "Busy", 'add_followers': True,
+                'notify_user_ids': [Command.set(env.ref('base.user_admin').ids)]}
+
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            other_rules = env['helpdesk.escalation.rule'].search([])
-            other_rules.active = False
-            stages = env['helpdesk.stage'].create([{'name': "Busy New", 'sequence': 1},
-                                                   {'name': "Busy Done", 'sequence': 9, 'fold': True}])
-            team = env['helpdesk.team'].create({'name': "Busy", 'stage_ids': [Command.set(stages.ids)]})
-            env['helpdesk.sla'].create({
-                'name': "Solve in 1 h (24/7)", 'team_id': team.id, 'target_type': 'resolution',
-                'stage_id': stages[1].id, 'time': 1.0, 'time_basis': 'always'})
-            rule = env['helpdesk.escalation.rule'].create({
-                'name': "Busy", 'team_ids': [Command.set(team.ids)], 'trigger_value': 50,
-                'raise_priority': True, 'mark_escalated': True,
-                'notify_user_ids': [Command.set(env.ref('base.user_admin').ids)],
-                'add_followers': True})
-            env['helpdesk.sla.status']._replan_pending()
-            tickets = env['helpdesk.ticket'].create([{'name': f"Busy {i}", 'team_id': team.id} for i in range(3)])
-            self.data = {'other_rule_ids': other_rules.ids, 'stage_ids': stages.ids, 'team_id': team.id,
-                         'rule_id': rule.id, 'ticket_ids': tickets.ids}
-            self.when = max(tickets.sla_status_ids.mapped('escalation_due_date')) + timedelta(seconds=1)
-            self.follower = env.ref('base.user_admin').partner_id.id
-        self.addCleanup(self._clean_up)
-
-    def _clean_up(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env['helpdesk.ticket'].browse(self.data['ticket_ids']).exists().unlink()
-            env['helpdesk.escalation.rule'].browse(self.data['rule_id']).unlink()
-            env['helpdesk.escalation.replan'].search([]).unlink()
-            env['helpdesk.team'].browse(self.data['team_id']).unlink()
-            env['helpdesk.stage'].browse(self.data['stage_ids']).unlink()
-            env['helpdesk.escalation.rule'].browse(self.data['other_rule_ids']).active = True
-
-    @contextmanager
-    def _connection(self):
-        with self.registry.cursor() as cr:
-            cr.execute("SET lock_timeout = '5s'")
-            yield api.Environment(cr, SUPERUSER_ID, {})
+        self.follower = self.env.ref('base.user_admin').partner_id.id
 
     def test_cron_skips_the_ticket_an_agent_is_saving(self):
         busy = self.data['ticket_ids'][0]
